@@ -1,0 +1,63 @@
+// One branch's live state, owned by its branch actor and read lock-free by FUSE threads:
+// root fd, health, free space (refreshed figures minus bytes written since), counters.
+#pragma once
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "messages/branch_state.hpp"
+
+namespace mfs {
+
+struct BranchCounters {
+  std::atomic<uint64_t> inline_ops{0};
+  std::atomic<uint64_t> queued_ops{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> lstat_calls{0};
+  std::atomic<uint64_t> creates_chosen{0};
+};
+
+class BranchRuntime {
+ public:
+  // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed.
+  explicit BranchRuntime(std::string path);
+  ~BranchRuntime();
+  BranchRuntime(const BranchRuntime&) = delete;
+  BranchRuntime& operator=(const BranchRuntime&) = delete;
+
+  const std::string& path() const { return path_; }
+  int root_fd() const { return root_fd_; }
+  dev_t dev() const { return dev_; }
+
+  BranchHealth health() const { return health_.load(std::memory_order_relaxed); }
+  bool healthy() const { return health() == BranchHealth::ok; }
+  void set_health(BranchHealth h) { health_.store(h, std::memory_order_relaxed); }
+
+  // Free space as policies see it: the last statvfs minus bytes written through the pool since.
+  uint64_t avail() const;
+  uint64_t used() const;
+  uint64_t total() const { return total_.load(std::memory_order_relaxed); }
+  bool statvfs_ok() const { return statvfs_ok_.load(std::memory_order_relaxed); }
+  bool readonly_fs() const { return readonly_fs_.load(std::memory_order_relaxed); }
+  void note_written(uint64_t bytes) { written_.fetch_add(bytes, std::memory_order_relaxed); }
+  // statvfs on the root; returns 0 or -errno. Called by the branch actor's syscall thread.
+  int refresh_space();
+
+  BranchCounters counters;
+
+ private:
+  std::string path_;
+  int root_fd_ = -1;
+  dev_t dev_ = 0;
+  std::atomic<BranchHealth> health_{BranchHealth::ok};
+  std::atomic<uint64_t> avail_{0};
+  std::atomic<uint64_t> total_{0};
+  std::atomic<uint64_t> written_{0};
+  std::atomic<bool> statvfs_ok_{false};
+  std::atomic<bool> readonly_fs_{false};
+};
+
+}  // namespace mfs

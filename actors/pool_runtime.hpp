@@ -1,0 +1,25 @@
+// The daemon's actor side as the bridge sees it: owns config and branches, publishes snapshots,
+// answers control-file writes. No CAF in this header.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actors/snapshot_store.hpp"
+#include "messages/control_sink.hpp"
+
+namespace mfs {
+namespace config {
+struct Config;
+}
+
+class PoolRuntime : public ControlSink {
+ public:
+  virtual ~PoolRuntime() = default;
+  // Starts the coordinator and one actor per branch; publishes the first snapshot into `store`.
+  static std::unique_ptr<PoolRuntime> start(const config::Config& cfg, SnapshotStore& store);
+  // Stops every actor; pending work answers (EIO) before this returns.
+  virtual void stop() = 0;
+};
+
+}  // namespace mfs

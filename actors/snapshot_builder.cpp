@@ -1,0 +1,29 @@
+// PoolSnapshot construction: branch order, modes and effective minfreespace from the config.
+#include "actors/snapshot_builder.hpp"
+
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+
+namespace mfs {
+
+SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const PoolSnapshot* previous,
+                           uint64_t generation) {
+  auto snap = std::make_shared<PoolSnapshot>();
+  snap->generation = generation;
+  snap->config = cfg;
+  for (const auto& spec : cfg->branches) {
+    BranchSlot slot;
+    slot.path = spec.path;
+    slot.mode = spec.mode;
+    slot.minfreespace = spec.minfreespace.value_or(cfg->minfreespace);
+    if (previous) {
+      for (const auto& old : previous->branches)
+        if (old.path == spec.path) slot.rt = old.rt;
+    }
+    if (!slot.rt) slot.rt = std::make_shared<BranchRuntime>(spec.path);
+    snap->branches.push_back(std::move(slot));
+  }
+  return snap;
+}
+
+}  // namespace mfs

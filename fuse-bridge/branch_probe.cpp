@@ -1,0 +1,54 @@
+// lstat-backed path facts for policies, memoised per request so a pick costs one lstat a branch.
+#include "fuse-bridge/branch_probe.hpp"
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+
+namespace mfs::bridge {
+
+const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fusepath) const {
+  for (const auto& m : memo_)
+    if (m.branch == branch && m.path == fusepath) return m;
+  Memo m{branch, std::string(fusepath), 0, {}};
+  const auto& rt = snap_.branches[branch].rt;
+  rt->counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
+  m.err = -fs::lstat(rt->root_fd(), fusepath, m.st);
+  memo_.push_back(std::move(m));
+  return memo_.back();
+}
+
+bool BranchProbe::exists(size_t branch, std::string_view fusepath) const {
+  return probe(branch, fusepath).err == 0;
+}
+
+std::optional<int64_t> BranchProbe::mtime_ns(size_t branch, std::string_view fusepath) const {
+  const Memo& m = probe(branch, fusepath);
+  if (m.err) return std::nullopt;
+  return static_cast<int64_t>(m.st.st_mtim.tv_sec) * 1000000000 + m.st.st_mtim.tv_nsec;
+}
+
+int BranchProbe::stat(size_t branch, std::string_view fusepath, struct stat& st) const {
+  const Memo& m = probe(branch, fusepath);
+  if (m.err == 0) st = m.st;
+  return m.err;
+}
+
+std::vector<policy::BranchFacts> branch_facts(const PoolSnapshot& snap) {
+  std::vector<policy::BranchFacts> out;
+  out.reserve(snap.branches.size());
+  for (const auto& b : snap.branches) {
+    policy::BranchFacts f;
+    f.mode = b.mode;
+    f.minfreespace = b.minfreespace;
+    f.avail = b.rt->avail();
+    f.used = b.rt->used();
+    f.total = b.rt->total();
+    f.statvfs_ok = b.rt->statvfs_ok();
+    f.readonly_fs = b.rt->readonly_fs();
+    f.healthy = b.rt->healthy();
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace mfs::bridge

@@ -1,0 +1,37 @@
+// The PathProbe policies use during one request: lstat on branches, remembered for the request.
+#pragma once
+#include <sys/stat.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "messages/pool_snapshot.hpp"
+#include "policy/policy.hpp"
+
+namespace mfs::bridge {
+
+class BranchProbe final : public policy::PathProbe {
+ public:
+  explicit BranchProbe(const PoolSnapshot& snap) : snap_(snap) {}
+  bool exists(size_t branch, std::string_view fusepath) const override;
+  std::optional<int64_t> mtime_ns(size_t branch, std::string_view fusepath) const override;
+  // The lstat result for (branch, path) if probed; probes it now otherwise.
+  int stat(size_t branch, std::string_view fusepath, struct stat& st) const;
+
+ private:
+  struct Memo {
+    size_t branch;
+    std::string path;
+    int err;
+    struct stat st;
+  };
+  const Memo& probe(size_t branch, std::string_view fusepath) const;
+  const PoolSnapshot& snap_;
+  mutable std::vector<Memo> memo_;
+};
+
+// Policy inputs for every branch of a snapshot.
+std::vector<policy::BranchFacts> branch_facts(const PoolSnapshot& snap);
+
+}  // namespace mfs::bridge

@@ -1,0 +1,67 @@
+// The bridge context: search over the snapshot, attribute presentation, kernel cache timeouts.
+#include "fuse-bridge/bridge.hpp"
+
+#include <unistd.h>
+
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/branch_probe.hpp"
+#include "fuse-bridge/control_file.hpp"
+#include "fuse-bridge/inode_calc.hpp"
+
+namespace mfs::bridge {
+
+Bridge::Bridge(SnapshotStore& store, std::string mountpoint)
+    : store_(store), mountpoint_(std::move(mountpoint)), control_(std::make_unique<ControlFile>(*this)) {
+  control_attr_.st_ino = kControlFileId;
+  control_attr_.st_mode = S_IFREG | 0664;
+  control_attr_.st_nlink = 1;
+  control_attr_.st_uid = ::geteuid();
+  control_attr_.st_gid = ::getegid();
+  control_attr_.st_size = 0;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  control_attr_.st_atim = control_attr_.st_mtim = control_attr_.st_ctim = now;
+}
+
+Bridge::~Bridge() = default;
+
+Bridge& bridge_of(fuse_req_t req) { return *static_cast<Bridge*>(fuse_req_userdata(req)); }
+
+Found Bridge::search(const PoolSnapshot& snap, policy::Func f, const std::string& path) const {
+  Found out;
+  BranchProbe probe(snap);
+  auto facts = branch_facts(snap);
+  auto pick = policy::search(snap.config->func[static_cast<size_t>(f)], facts, probe, path,
+                             policy::default_random());
+  if (!pick.ok()) {
+    out.err = pick.err;
+    return out;
+  }
+  out.branch = pick.branches.front();
+  out.err = probe.stat(out.branch, path, out.st);
+  return out;
+}
+
+void Bridge::present(const PoolSnapshot& snap, size_t branch, const std::string& path,
+                     struct stat& st) const {
+  auto mode = static_cast<InodeMode>(snap.config->inodecalc);
+  st.st_ino = calc_ino(mode, snap.branches[branch].path, path, st.st_ino, S_ISDIR(st.st_mode));
+}
+
+double Bridge::attr_timeout(const PoolSnapshot& snap) const { return snap.config->cache_attr; }
+double Bridge::entry_timeout(const PoolSnapshot& snap) const { return snap.config->cache_entry; }
+double Bridge::negative_timeout(const PoolSnapshot& snap) const {
+  return snap.config->cache_negative_entry;
+}
+
+struct stat Bridge::fake_root() const {
+  struct stat st {};
+  st.st_ino = kRootId;
+  st.st_mode = S_IFDIR | 0755;
+  st.st_nlink = 2;
+  st.st_atim = st.st_mtim = st.st_ctim = control_attr_.st_mtim;
+  return st;
+}
+
+}  // namespace mfs::bridge

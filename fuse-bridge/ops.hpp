@@ -1,0 +1,34 @@
+// Every lowlevel operation the bridge implements, one group per ops_*.cpp file.
+#pragma once
+#include "fuse-bridge/reply.hpp"
+
+namespace mfs::bridge {
+
+void op_init(void* userdata, fuse_conn_info* conn);
+void op_destroy(void* userdata);
+// ops_lookup.cpp
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets);
+// ops_readdir.cpp
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void op_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+// ops_file.cpp
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+// ops_misc.cpp
+void op_readlink(fuse_req_t req, fuse_ino_t ino);
+void op_statfs(fuse_req_t req, fuse_ino_t ino);
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+// ops_xattr.cpp
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                 size_t size, int flags);
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+
+}  // namespace mfs::bridge

@@ -1,0 +1,72 @@
+// open, read, write, flush, fsync, release: inline on the handle's branch fd.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/ops.hpp"
+
+namespace mfs::bridge {
+namespace {
+
+FileHandle* file_of(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
+
+void apply_cache_mode(const config::Config& cfg, fuse_file_info* fi) {
+  switch (cfg.cache_files) {
+    case config::CacheFiles::off: fi->direct_io = 1; break;
+    case config::CacheFiles::partial: fi->keep_cache = 0; break;
+    case config::CacheFiles::full: fi->keep_cache = 1; break;
+    case config::CacheFiles::auto_full: fi->keep_cache = 1; break;
+    case config::CacheFiles::per_process: fi->direct_io = 1; break;
+  }
+}
+
+}  // namespace
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  if (ino == kControlFileId) {
+    fi->direct_io = 1;
+    fi->fh = 0;
+    return reply.open(*fi);
+  }
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::open, *path);
+  if (f.err) return reply.err(f.err);
+  const auto& br = snap->branches[f.branch];
+  int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+  int fd = fs::open(br.rt->root_fd(), *path, flags);
+  if (fd < 0) return reply.err(-fd);
+  auto* h = new FileHandle{fd, br.rt, br.path};
+  fi->fh = reinterpret_cast<uint64_t>(h);
+  apply_cache_mode(*snap->config, fi);
+  reply.open(*fi);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.buf(nullptr, 0);
+  fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+  bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+  bv.buf[0].fd = h->fd;
+  bv.buf[0].pos = off;
+  reply.data(&bv);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (h) {
+    ::close(h->fd);
+    delete h;
+  }
+  reply.err(0);
+}
+
+}  // namespace mfs::bridge

@@ -1,0 +1,75 @@
+// lookup, getattr, forget: the search path, inline on the FUSE thread.
+#include <climits>
+#include <cstring>
+
+#include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/control_file.hpp"
+#include "fuse-bridge/ops.hpp"
+
+namespace mfs::bridge {
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  if (parent == kRootId && std::strcmp(name, ControlFile::kName) == 0) {
+    fuse_entry_param e{};
+    e.ino = kControlFileId;
+    e.generation = kGeneration;
+    e.attr = b.control_attr();
+    return reply.entry(e);
+  }
+  if (std::strlen(name) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  auto path = b.nodes().child_path(parent, name);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::getattr, *path);
+  if (f.err) {
+    if (f.err == ENOENT && b.negative_timeout(*snap) > 0) {
+      fuse_entry_param e{};
+      e.ino = 0;
+      e.entry_timeout = b.negative_timeout(*snap);
+      return reply.entry(e);
+    }
+    return reply.err(f.err);
+  }
+  b.present(*snap, f.branch, *path, f.st);
+  fuse_entry_param e{};
+  e.attr = f.st;
+  e.generation = kGeneration;
+  e.attr_timeout = b.attr_timeout(*snap);
+  e.entry_timeout = b.entry_timeout(*snap);
+  e.ino = b.nodes().add_lookup(parent, name);
+  reply.entry(e);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  if (ino == kControlFileId) return reply.attr(b.control_attr(), 0);
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::getattr, *path);
+  if (f.err) {
+    if (ino == kRootId) return reply.attr(b.fake_root(), 0);
+    return reply.err(f.err);
+  }
+  b.present(*snap, f.branch, *path, f.st);
+  if (ino == kRootId) f.st.st_ino = kRootId;
+  reply.attr(f.st, b.attr_timeout(*snap));
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  Reply reply(req);
+  bridge_of(req).nodes().forget(ino, nlookup);
+  reply.none();
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  for (size_t i = 0; i < count; ++i) b.nodes().forget(forgets[i].ino, forgets[i].nlookup);
+  reply.none();
+}
+
+}  // namespace mfs::bridge

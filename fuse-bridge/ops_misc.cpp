@@ -1,0 +1,102 @@
+// readlink, statfs, access.
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/ops.hpp"
+
+namespace mfs::bridge {
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::readlink, *path);
+  if (f.err) return reply.err(f.err);
+  std::string target;
+  int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
+  if (r < 0) return reply.err(-r);
+  reply.readlink(target.c_str());
+}
+
+// Distinct filesystems summed (one entry per st_dev, first branch wins), scaled to the
+// smallest fragment size (FEATURES.md §4.10).
+void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  const auto& cfg = *snap->config;
+  std::string path = "/";
+  if (cfg.statfs == config::StatfsMode::full) {
+    auto p = b.nodes().path(ino);
+    if (p) path = *p;
+  }
+  std::map<dev_t, struct statvfs> devs;
+  std::vector<dev_t> order;
+  unsigned long min_bsize = 0, min_frsize = 0, min_namemax = 0;
+  for (const auto& br : snap->branches) {
+    if (!br.rt->healthy()) continue;
+    struct stat st {};
+    if (fs::lstat(br.rt->root_fd(), path, st) < 0) continue;
+    struct statvfs sv {};
+    if (::fstatvfs(br.rt->root_fd(), &sv) < 0) continue;
+    auto keep_min = [](unsigned long& m, unsigned long v) {
+      if (v && (!m || v < m)) m = v;
+    };
+    keep_min(min_bsize, sv.f_bsize);
+    keep_min(min_frsize, sv.f_frsize);
+    keep_min(min_namemax, sv.f_namemax);
+    // mergerfs's predicate as coded (FEATURES.md §4.10 [doc≠code]).
+    bool ro_like = br.mode == BranchMode::RO || br.mode == BranchMode::NC;
+    bool mounted_ro = (sv.f_flag & ST_RDONLY) != 0;
+    bool ignore = ((cfg.statfs_ignore == config::StatfsIgnore::ro || mounted_ro) && ro_like) ||
+                  (cfg.statfs_ignore == config::StatfsIgnore::nc && br.mode == BranchMode::NC);
+    if (ignore) {
+      sv.f_bavail = 0;
+      sv.f_favail = 0;
+    }
+    if (devs.emplace(st.st_dev, sv).second) order.push_back(st.st_dev);
+  }
+  struct statvfs out {};
+  if (order.empty()) return reply.statfs(out);
+  out = devs[order.front()];
+  out.f_blocks = out.f_bfree = out.f_bavail = out.f_files = out.f_ffree = out.f_favail = 0;
+  for (dev_t d : order) {
+    const auto& sv = devs[d];
+    unsigned long scale = min_frsize ? sv.f_frsize / min_frsize : 1;
+    if (!scale) scale = 1;
+    out.f_blocks += sv.f_blocks * scale;
+    out.f_bfree += sv.f_bfree * scale;
+    out.f_bavail += sv.f_bavail * scale;
+    out.f_files += sv.f_files;
+    out.f_ffree += sv.f_ffree;
+    out.f_favail += sv.f_favail;
+  }
+  out.f_bsize = min_bsize;
+  out.f_frsize = min_frsize;
+  out.f_namemax = min_namemax;
+  reply.statfs(out);
+}
+
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return reply.err(0);
+  auto snap = b.snapshot();
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::access, *path);
+  if (f.err) return reply.err(f.err);
+  int r = fs::access(snap->branches[f.branch].rt->root_fd(), *path, mask);
+  reply.err(r < 0 ? -r : 0);
+}
+
+}  // namespace mfs::bridge

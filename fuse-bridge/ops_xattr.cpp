@@ -1,0 +1,112 @@
+// getxattr, listxattr, setxattr, removexattr: the control file, the per-file query keys, and
+// the branches' own xattrs.
+#include <sys/xattr.h>
+
+#include <cstring>
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/control_file.hpp"
+#include "fuse-bridge/ops.hpp"
+
+namespace mfs::bridge {
+namespace {
+
+// user.mergerfs.basepath/relpath/fullpath/allpaths on any path (FEATURES.md §3.2).
+bool query_key(Bridge& b, const PoolSnapshot& snap, const std::string& path, const char* name,
+               size_t size, Reply& reply) {
+  static const std::string prefix = ControlFile::kPrefix;
+  if (std::strncmp(name, prefix.c_str(), prefix.size()) != 0) return false;
+  std::string key(name + prefix.size());
+  if (key == "allpaths") {
+    std::string out;
+    for (const auto& br : snap.branches) {
+      struct stat st {};
+      if (fs::lstat(br.rt->root_fd(), path, st) < 0) continue;
+      out += br.path + (path == "/" ? "" : path);
+      out.push_back('\0');
+    }
+    if (out.empty()) {
+      reply.err(ENOENT);
+      return true;
+    }
+    reply_value(reply, out, size);
+    return true;
+  }
+  if (key != "basepath" && key != "relpath" && key != "fullpath") {
+    reply.err(ENODATA);
+    return true;
+  }
+  Found f = b.search(snap, policy::Func::getxattr, path);
+  if (f.err) {
+    reply.err(f.err);
+    return true;
+  }
+  const std::string& base = snap.branches[f.branch].path;
+  std::string rel = path == "/" ? "" : path.substr(1);
+  std::string v = key == "basepath" ? base : key == "relpath" ? rel : base + (rel.empty() ? "" : "/" + rel);
+  reply_value(reply, v, size);
+  return true;
+}
+
+}  // namespace
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return b.control().getxattr(reply, name, size);
+  auto snap = b.snapshot();
+  const auto& cfg = *snap->config;
+  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (!cfg.security_capability && std::strcmp(name, "security.capability") == 0)
+    return reply.err(ENODATA);
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  if (query_key(b, *snap, *path, name, size, reply)) return;
+  Found f = b.search(*snap, policy::Func::getxattr, *path);
+  if (f.err) return reply.err(f.err);
+  int root = snap->branches[f.branch].rt->root_fd();
+  std::vector<char> buf(size);
+  ssize_t n = fs::getxattr(root, *path, name, size ? buf.data() : nullptr, size);
+  if (n < 0) return reply.err(static_cast<int>(-n));
+  if (size == 0) return reply.xattr(static_cast<size_t>(n));
+  reply.buf(buf.data(), static_cast<size_t>(n));
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return b.control().listxattr(reply, size);
+  auto snap = b.snapshot();
+  const auto& cfg = *snap->config;
+  if (cfg.xattr == config::XattrMode::noattr) return size ? reply.buf(nullptr, 0) : reply.xattr(0);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::listxattr, *path);
+  if (f.err) return reply.err(f.err);
+  int root = snap->branches[f.branch].rt->root_fd();
+  std::vector<char> buf(size);
+  ssize_t n = fs::listxattr(root, *path, size ? buf.data() : nullptr, size);
+  if (n < 0) return reply.err(static_cast<int>(-n));
+  if (size == 0) return reply.xattr(static_cast<size_t>(n));
+  reply.buf(buf.data(), static_cast<size_t>(n));
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                 size_t size, int flags) {
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return b.control().setxattr(req, name, value, size, flags);
+  Reply reply(req);
+  reply.err(EROFS);  // branch xattr writes land with the namespace operations
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char*) {
+  Reply reply(req);
+  reply.err(ino == kControlFileId ? ENOTSUP : EROFS);
+}
+
+}  // namespace mfs::bridge

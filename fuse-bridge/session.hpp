@@ -1,0 +1,42 @@
+// The FUSE session: creating it with the options libfuse takes, mounting, the loop, unmounting.
+#pragma once
+#include <string>
+#include <vector>
+
+struct fuse_session;
+
+namespace mfs::bridge {
+
+class Bridge;
+
+struct MountOptions {
+  std::string mountpoint;
+  std::vector<std::string> fuse_opts;  // only what libfuse and the kernel take
+  bool fuse_debug = false;
+  unsigned max_threads = 8;
+};
+
+class Session {
+ public:
+  Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  // Creates the session and mounts; on failure nothing stays mounted. 0 or -errno.
+  int mount(Bridge& bridge, const MountOptions& opts, std::string& error);
+  // Serves requests until exit() or a signal; returns the loop's status.
+  int loop();
+  void exit();
+  void unmount();
+  // The session is destroyed last, after the actors (whose reply guards may still answer).
+  void destroy();
+  fuse_session* raw() { return se_; }
+
+ private:
+  fuse_session* se_ = nullptr;
+  bool mounted_ = false;
+  unsigned max_threads_ = 8;
+};
+
+}  // namespace mfs::bridge
