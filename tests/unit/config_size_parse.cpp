@@ -69,7 +69,7 @@ TEST(ConfigSize, HumanizeUsesLargestExactUnit) {
 }
 
 TEST(ConfigSize, HumanizeRoundTripsThroughParse) {
-  for (uint64_t x : {0ull, 1ull, 1023ull, 1024ull, 5ull << 30, 7ull << 40, 4294967295ull,
+  for (uint64_t x : std::initializer_list<uint64_t>{0, 1, 1023, 1024, 5ull << 30, 7ull << 40, 4294967295ull,
                      UINT64_MAX}) {
     uint64_t back = 0;
     ASSERT_EQ(parse_size(humanize_size(x), back), 0) << x;

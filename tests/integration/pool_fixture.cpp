@@ -1,0 +1,239 @@
+// Pool fixture: forks the daemon with -f, waits for the mount, and always tears it down.
+#include "tests/integration/pool_fixture.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace mfs::test {
+namespace {
+
+std::string mountinfo() {
+  std::ifstream f("/proc/self/mountinfo");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool wait_exit(pid_t pid, int ms, int* status) {
+  for (int i = 0; i < ms / 10; ++i) {
+    pid_t r = ::waitpid(pid, status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Every mount a test made under this prefix is gone when the test binary exits.
+class MountSweeper : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::istringstream in(mountinfo());
+    std::string line;
+    std::vector<std::string> left;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string a, b, c, d, mp;
+      ls >> a >> b >> c >> d >> mp;
+      if (mp.rfind("/tmp/mfs-test-", 0) == 0) left.push_back(mp);
+    }
+    for (auto it = left.rbegin(); it != left.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+  }
+};
+const auto* g_sweeper = ::testing::AddGlobalTestEnvironment(new MountSweeper);
+
+}  // namespace
+
+std::string mergerfs_bin() { return MERGERFS_BIN; }
+
+std::string describe(const Outcome& o) {
+  return "ret=" + std::to_string(o.ret) + " errno=" + (o.err ? std::strerror(o.err) : "0");
+}
+
+Outcome sys(const std::function<long()>& fn) {
+  errno = 0;
+  long r = fn();
+  return Outcome{r, r < 0 ? errno : 0};
+}
+
+Outcome as_user(uid_t uid, gid_t gid, const std::function<long()>& fn) {
+  int p[2];
+  if (::pipe(p) < 0) return {-1, errno};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(p[0]);
+    Outcome o{-1, EPERM};
+    if (::setgroups(0, nullptr) == 0 && ::setresgid(gid, gid, gid) == 0 &&
+        ::setresuid(uid, uid, uid) == 0)
+      o = sys(fn);
+    (void)!::write(p[1], &o, sizeof o);
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  Outcome o{-1, EIO};
+  (void)!::read(p[0], &o, sizeof o);
+  ::close(p[0]);
+  int st;
+  ::waitpid(pid, &st, 0);
+  return o;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/mfs-test-XXXXXX";
+  char* d = ::mkdtemp(tmpl);
+  if (!d) throw std::runtime_error("mkdtemp failed");
+  path_ = d;
+  ::chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() { run("rm -rf '" + path_ + "'"); }
+
+Pool::Pool(PoolSpec spec) : spec_(std::move(spec)) {
+  mnt_ = tmp_.path() + "/mnt";
+  make_dirs(mnt_);
+  for (int i = 0; i < spec_.branches; ++i) {
+    std::string b = tmp_.path() + "/b" + std::to_string(i);
+    make_dirs(b);
+    if (spec_.tmpfs_mb) {
+      std::string opts = "size=" + std::to_string(spec_.tmpfs_mb) + "m,mode=0755";
+      if (::mount("tmpfs", b.c_str(), "tmpfs", 0, opts.c_str()) == 0) tmpfs_mounts_.push_back(b);
+      else ADD_FAILURE() << "tmpfs mount failed: " << std::strerror(errno);
+    }
+    branches_.push_back(b);
+  }
+  if (spec_.start) start();
+}
+
+std::string Pool::branch_arg() const {
+  std::string arg;
+  for (size_t i = 0; i < branches_.size(); ++i) {
+    if (i) arg.push_back(':');
+    arg += branches_[i];
+    if (i < spec_.branch_suffixes.size()) arg += spec_.branch_suffixes[i];
+  }
+  return arg;
+}
+
+std::string Pool::log() const {
+  std::ifstream f(tmp_.path() + "/daemon.log");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void Pool::start() {
+  if (pid_ > 0) return;
+  std::string opts = "cache.files=off";
+  if (!spec_.options.empty()) opts += "," + spec_.options;
+  std::string logpath = tmp_.path() + "/daemon.log";
+  std::string bin = mergerfs_bin();
+  std::string barg = branch_arg();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(logpath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(bin.c_str(), "mergerfs", "-f", "-o", opts.c_str(), barg.c_str(), mnt_.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (is_mounted(mnt_)) {
+      struct stat st {};
+      if (::stat(mnt_.c_str(), &st) == 0) return;
+    }
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << "daemon exited before mounting: " << log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL() << "pool did not mount within 15 s: " << log();
+}
+
+int Pool::stop() {
+  if (pid_ <= 0) return -1;
+  int status = -1;
+  if (is_mounted(mnt_)) run("fusermount3 -u '" + mnt_ + "' 2>/dev/null", nullptr, 10);
+  if (!wait_exit(pid_, 5000, &status)) {
+    ::kill(pid_, SIGTERM);
+    if (!wait_exit(pid_, 5000, &status)) {
+      ::kill(pid_, SIGKILL);
+      wait_exit(pid_, 5000, &status);
+    }
+  }
+  if (is_mounted(mnt_)) ::umount2(mnt_.c_str(), MNT_DETACH);
+  pid_ = -1;
+  return status;
+}
+
+Pool::~Pool() {
+  stop();
+  for (auto& m : tmpfs_mounts_) ::umount2(m.c_str(), MNT_DETACH);
+}
+
+void write_file(const std::string& path, const std::string& data, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  ASSERT_GE(fd, 0) << path << ": " << std::strerror(errno);
+  ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ::fchmod(fd, mode);
+  ::close(fd);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void make_dirs(const std::string& path, mode_t mode) {
+  run("mkdir -p '" + path + "'");
+  ::chmod(path.c_str(), mode);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_mounted(const std::string& path) {
+  std::string needle = " " + path + " ";
+  return mountinfo().find(needle) != std::string::npos;
+}
+
+int run(const std::string& cmd, std::string* out, int timeout_s) {
+  std::string full = "timeout " + std::to_string(timeout_s) + " sh -c '" + [&] {
+    std::string esc;
+    for (char c : cmd) {
+      if (c == '\'') esc += "'\\''";
+      else esc.push_back(c);
+    }
+    return esc;
+  }() + "' 2>&1";
+  FILE* f = ::popen(full.c_str(), "r");
+  if (!f) return -1;
+  char buf[4096];
+  std::string o;
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) o.append(buf, n);
+  int st = ::pclose(f);
+  if (out) *out = o;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace mfs::test

@@ -1,0 +1,86 @@
+// The one way tests start a pool: temp or tmpfs branches, the daemon in the foreground, wait
+// until mounted, and unmount + kill on every exit path (RAII), with timeouts.
+#pragma once
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mfs::test {
+
+struct PoolSpec {
+  int branches = 3;
+  std::string options;       // -o value (extra to the test defaults)
+  size_t tmpfs_mb = 0;       // >0: each branch is a tmpfs of this size
+  std::vector<std::string> branch_suffixes;  // e.g. "=RO" per branch (optional)
+  bool start = true;
+};
+
+// Result of a syscall: its return value and errno (0 when it succeeded).
+struct Outcome {
+  long ret = 0;
+  int err = 0;
+  bool operator==(const Outcome& o) const { return ret == o.ret && err == o.err; }
+};
+std::string describe(const Outcome& o);
+// Runs fn, capturing errno.
+Outcome sys(const std::function<long()>& fn);
+// Runs fn in a child process as uid/gid (no supplementary groups).
+Outcome as_user(uid_t uid, gid_t gid, const std::function<long()>& fn);
+inline constexpr uid_t kNobody = 65534;
+inline constexpr gid_t kNogroup = 65534;
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class Pool {
+ public:
+  explicit Pool(PoolSpec spec = {});
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Starts the daemon (if not started) and waits until the mount answers; fails the test if not.
+  void start();
+  // Unmounts and waits for the daemon to exit; returns its exit status (or -1).
+  int stop();
+
+  const std::string& mnt() const { return mnt_; }
+  const std::string& branch(int i) const { return branches_.at(static_cast<size_t>(i)); }
+  std::string branch_arg() const;  // "b0:b1:b2" with suffixes
+  std::string path(const std::string& rel) const { return mnt_ + "/" + rel; }
+  std::string on_branch(int i, const std::string& rel) const { return branch(i) + "/" + rel; }
+  const std::string& root() const { return tmp_.path(); }
+  pid_t pid() const { return pid_; }
+  std::string log() const;
+
+ private:
+  PoolSpec spec_;
+  TempDir tmp_;
+  std::string mnt_;
+  std::vector<std::string> branches_;
+  std::vector<std::string> tmpfs_mounts_;
+  pid_t pid_ = -1;
+};
+
+// Shell helpers for set-up (not for the behaviour under test).
+void write_file(const std::string& path, const std::string& data, mode_t mode = 0644);
+std::string read_file(const std::string& path);
+void make_dirs(const std::string& path, mode_t mode = 0755);
+bool exists(const std::string& path);
+bool is_mounted(const std::string& path);
+// Runs a command line with /bin/sh; returns its exit status, stdout+stderr in `out`.
+int run(const std::string& cmd, std::string* out = nullptr, int timeout_s = 60);
+std::string mergerfs_bin();
+
+}  // namespace mfs::test
