@@ -7,6 +7,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
+#include <thread>
+
 namespace mfs {
 
 BranchRuntime::BranchRuntime(std::string path) : path_(std::move(path)) {
@@ -51,6 +55,49 @@ int BranchRuntime::refresh_space() {
   readonly_fs_ = (sv.f_flag & ST_RDONLY) != 0;
   statvfs_ok_ = true;
   return 0;
+}
+
+int64_t BranchRuntime::now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+BranchRuntime::OpGuard BranchRuntime::track() {
+  static thread_local size_t start = std::hash<std::thread::id>{}(std::this_thread::get_id());
+  int64_t now = now_ns();
+  for (size_t i = 0; i < kInflightCap; ++i) {
+    size_t slot = (start + i) % kInflightCap;
+    int64_t expected = 0;
+    if (inflight_[slot].compare_exchange_strong(expected, now, std::memory_order_acq_rel))
+      return OpGuard(this, static_cast<int>(slot));
+  }
+  return OpGuard(this, -1);
+}
+
+int64_t BranchRuntime::oldest_inflight_ns() const {
+  int64_t oldest = 0;
+  for (const auto& s : inflight_) {
+    int64_t t = s.load(std::memory_order_acquire);
+    if (t && (!oldest || t < oldest)) oldest = t;
+  }
+  return oldest;
+}
+
+size_t BranchRuntime::inflight() const {
+  size_t n = 0;
+  for (const auto& s : inflight_)
+    if (s.load(std::memory_order_relaxed)) ++n;
+  return n;
+}
+
+void BranchRuntime::note_error(int err) {
+  if (err == EIO || err == ENOTCONN || err == ENODEV || err == ESTALE) {
+    counters.errors.fetch_add(1, std::memory_order_relaxed);
+    set_health(BranchHealth::failed);
+  } else if (err == ENOSPC || err == EDQUOT || err == EROFS) {
+    refresh_wanted.store(true, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace mfs

@@ -8,6 +8,9 @@
 #include <memory>
 #include <string>
 
+#include <array>
+
+#include "actors/exist_cache.hpp"
 #include "messages/branch_state.hpp"
 
 namespace mfs {
@@ -22,6 +25,25 @@ struct BranchCounters {
 
 class BranchRuntime {
  public:
+  // A branch syscall in flight on a FUSE thread. Not admitted when the branch's in-flight cap
+  // is reached: the caller then treats the branch as unhealthy for this request.
+  class OpGuard {
+   public:
+    OpGuard(BranchRuntime* rt, int slot) : rt_(rt), slot_(slot) {}
+    OpGuard(OpGuard&& o) noexcept : rt_(o.rt_), slot_(o.slot_) { o.slot_ = -1; }
+    OpGuard(const OpGuard&) = delete;
+    OpGuard& operator=(const OpGuard&) = delete;
+    ~OpGuard() {
+      if (slot_ >= 0) rt_->inflight_[static_cast<size_t>(slot_)].store(0, std::memory_order_release);
+    }
+    bool admitted() const { return slot_ >= 0; }
+
+   private:
+    BranchRuntime* rt_;
+    int slot_;
+  };
+  static constexpr size_t kInflightCap = 8;
+
   // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed.
   explicit BranchRuntime(std::string path);
   ~BranchRuntime();
@@ -33,7 +55,18 @@ class BranchRuntime {
   dev_t dev() const { return dev_; }
 
   BranchHealth health() const { return health_.load(std::memory_order_relaxed); }
-  bool healthy() const { return health() == BranchHealth::ok; }
+  // Usable for search, readdir, statfs and create: ok, or merely detected read-only.
+  bool healthy() const {
+    auto h = health();
+    return h == BranchHealth::ok || h == BranchHealth::readonly;
+  }
+  OpGuard track();
+  // Start time (steady ns) of the oldest syscall in flight, 0 if none.
+  int64_t oldest_inflight_ns() const;
+  size_t inflight() const;
+  // A syscall answered with an error that means the branch itself is broken (EIO, gone).
+  void note_error(int err);
+  static int64_t now_ns();
   void set_health(BranchHealth h) { health_.store(h, std::memory_order_relaxed); }
 
   // Free space as policies see it: the last statvfs minus bytes written through the pool since.
@@ -47,6 +80,8 @@ class BranchRuntime {
   int refresh_space();
 
   BranchCounters counters;
+  ExistCache cache;
+  std::atomic<bool> refresh_wanted{false};  // set on ENOSPC/EDQUOT/EROFS
 
  private:
   std::string path_;
@@ -58,6 +93,7 @@ class BranchRuntime {
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> statvfs_ok_{false};
   std::atomic<bool> readonly_fs_{false};
+  std::array<std::atomic<int64_t>, kInflightCap> inflight_{};
 };
 
 }  // namespace mfs

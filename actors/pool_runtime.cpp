@@ -1,41 +1,63 @@
-// Skeleton runtime: config changes applied in order under a mutex and republished.
+// The CAF side of the daemon: actor system (tuned for a small box, no CAF_MAIN: CLI11 owns
+// argv), the coordinator, and the control-file sink that posts to it without waiting.
 #include "actors/pool_runtime.hpp"
 
-#include <mutex>
+#include <thread>
 
-#include "actors/snapshot_builder.hpp"
+#include "actors/coordinator.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
 namespace {
 
-class SimpleRuntime final : public PoolRuntime {
+class ActorRuntime final : public PoolRuntime {
  public:
-  SimpleRuntime(const config::Config& cfg, SnapshotStore& store) : store_(store) {
-    store_.publish(build_snapshot(std::make_shared<config::Config>(cfg), nullptr, ++generation_));
+  ActorRuntime(const config::Config& cfg, SnapshotStore& store) : store_(store) {
+    // Idle workers block on a condvar instead of polling in 50 µs sleeps (CAF_FUSE_NOTES.md).
+    caf_cfg_.set("work-stealing.moderate-poll-attempts", size_t{0});
+    caf_cfg_.set("scheduler.max-threads", size_t{2});
+    caf_cfg_.set("logger.console-verbosity", caf::atom("quiet"));
+    system_ = std::make_unique<caf::actor_system>(caf_cfg_);
+    coordinator_ = system_->spawn(coordinator_actor, &store_,
+                                  std::make_shared<const config::Config>(cfg));
   }
-  void stop() override {}
+  ~ActorRuntime() override { stop(); }
+
+  void stop() override {
+    if (!system_) return;
+    if (coordinator_) caf::anon_send_exit(coordinator_, caf::exit_reason::user_shutdown);
+    coordinator_ = nullptr;
+    system_.reset();  // waits until every actor is gone (pending guards have answered)
+  }
+
   void set_option(std::string key, std::string value, std::function<void(int)> done) override {
-    std::lock_guard lk(mu_);
-    auto cur = store_.get();
-    auto next = std::make_shared<config::Config>(*cur->config);
-    std::vector<std::string> notices;
-    int r = config::set_runtime(*next, key, value, notices);
-    if (r == 0) store_.publish(build_snapshot(next, cur.get(), ++generation_));
-    done(r < 0 ? -r : 0);
+    msg::ControlWrite w{std::move(key), std::move(value),
+                        std::make_shared<std::function<void(int)>>(std::move(done))};
+    if (coordinator_) caf::anon_send(coordinator_, std::move(w));
   }
-  std::optional<std::string> get_extra(const std::string&) override { return std::nullopt; }
+
+  std::optional<std::string> get_extra(const std::string& key) override {
+    if (key == "stats") {
+      auto s = store_.stats();
+      return s ? *s : std::string("{}");
+    }
+    return std::nullopt;
+  }
 
  private:
   SnapshotStore& store_;
-  std::mutex mu_;
-  uint64_t generation_ = 0;
+  caf::actor_system_config caf_cfg_;
+  std::unique_ptr<caf::actor_system> system_;
+  caf::actor coordinator_;
 };
 
 }  // namespace
 
 std::unique_ptr<PoolRuntime> PoolRuntime::start(const config::Config& cfg, SnapshotStore& store) {
-  return std::make_unique<SimpleRuntime>(cfg, store);
+  auto rt = std::make_unique<ActorRuntime>(cfg, store);
+  // The first snapshot is published by the coordinator; FUSE threads need it before mounting.
+  while (!store.get()) std::this_thread::yield();
+  return rt;
 }
 
 }  // namespace mfs

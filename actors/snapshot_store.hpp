@@ -2,6 +2,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "messages/pool_snapshot.hpp"
 
@@ -12,8 +13,17 @@ class SnapshotStore {
   SnapshotPtr get() const { return std::atomic_load_explicit(&ptr_, std::memory_order_acquire); }
   void publish(SnapshotPtr s) { std::atomic_store_explicit(&ptr_, std::move(s), std::memory_order_release); }
 
+  // The last rendered stats dump (at most once a second), so a size query and the read agree.
+  std::shared_ptr<const std::string> stats() const {
+    return std::atomic_load_explicit(&stats_, std::memory_order_acquire);
+  }
+  void publish_stats(std::shared_ptr<const std::string> s) {
+    std::atomic_store_explicit(&stats_, std::move(s), std::memory_order_release);
+  }
+
  private:
   SnapshotPtr ptr_;
+  std::shared_ptr<const std::string> stats_;
 };
 
 }  // namespace mfs

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "config/size_parse.hpp"
+#include "config/strings.hpp"
 
 namespace mfs::config {
 namespace {
@@ -35,15 +36,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     if (at == std::string_view::npos) return parts;
     s.remove_prefix(at + 1);
   }
-}
-
-// Collapses repeated '/' and drops a trailing one, for paths realpath could not resolve.
-std::string tidy_path(std::string_view p) {
-  std::string out;
-  for (char c : p)
-    if (c != '/' || out.empty() || out.back() != '/') out += c;
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
 }
 
 bool has_glob_chars(std::string_view s) { return s.find_first_of("*?[{") != std::string_view::npos; }

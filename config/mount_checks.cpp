@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "config/config.hpp"
+#include "config/strings.hpp"
 
 namespace mfs::config {
 namespace {
@@ -11,12 +12,7 @@ namespace {
 // realpath when the path resolves (symlinked mountpoints), else a lexical tidy-up.
 std::string canonical(const std::string& p) {
   char buf[PATH_MAX];
-  if (::realpath(p.c_str(), buf)) return buf;
-  std::string out;
-  for (char c : p)
-    if (c != '/' || out.empty() || out.back() != '/') out += c;
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
+  return ::realpath(p.c_str(), buf) ? std::string(buf) : tidy_path(p);
 }
 
 // True when `outer` is `inner` or one of its ancestors, by whole path components.

@@ -7,16 +7,10 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config/strings.hpp"
 
 namespace mfs::config {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 std::string reason_for(int rv) {
   switch (-rv) {

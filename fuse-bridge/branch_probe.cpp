@@ -10,9 +10,20 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
   for (const auto& m : memo_)
     if (m.branch == branch && m.path == fusepath) return m;
   Memo m{branch, std::string(fusepath), 0, {}};
-  const auto& rt = snap_.branches[branch].rt;
-  rt->counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
-  m.err = -fs::lstat(rt->root_fd(), fusepath, m.st);
+  BranchRuntime& rt = *snap_.branches[branch].rt;
+  if (!rt.healthy()) {
+    m.err = EIO;  // policies skip it; an action that needs it answers EIO
+  } else if (rt.cache.get(fusepath) == false) {
+    m.err = ENOENT;  // known absent: no syscall, no spin-up
+  } else if (auto guard = rt.track(); !guard.admitted()) {
+    m.err = EIO;  // in-flight cap reached: the branch is stuck for this request
+  } else {
+    rt.counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
+    rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
+    m.err = -fs::lstat(rt.root_fd(), fusepath, m.st);
+    if (m.err == 0 || m.err == ENOENT || m.err == ENOTDIR) rt.cache.put(fusepath, m.err == 0);
+    else rt.note_error(m.err);
+  }
   memo_.push_back(std::move(m));
   return memo_.back();
 }

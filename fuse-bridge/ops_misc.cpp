@@ -44,6 +44,8 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   unsigned long min_bsize = 0, min_frsize = 0, min_namemax = 0;
   for (const auto& br : snap->branches) {
     if (!br.rt->healthy()) continue;
+    auto guard = br.rt->track();
+    if (!guard.admitted()) continue;
     struct stat st {};
     if (fs::lstat(br.rt->root_fd(), path, st) < 0) continue;
     struct statvfs sv {};

@@ -44,6 +44,8 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
   std::vector<char> buf(64 * 1024);
   for (const auto& br : snap.branches) {
     if (!br.rt->healthy()) continue;
+    auto guard = br.rt->track();
+    if (!guard.admitted()) continue;
     int fd = fs::open_dir(br.rt->root_fd(), d.path);
     if (fd < 0) {
       if (first_err == ENOENT) first_err = -fd;

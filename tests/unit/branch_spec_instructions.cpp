@@ -128,7 +128,7 @@ TEST_F(BranchSpecTest, EmptyOptionListAfterEqualsIsEinval) {
   EXPECT_NE(error.find(a), std::string::npos) << error;
   EXPECT_EQ(apply({}, a + "=,1G", out), -EINVAL);
   EXPECT_EQ(apply({}, a + "=RW,1G,x", out), -EINVAL);
-  EXPECT_EQ(apply({}, "=RW", out), -EINVAL) << "empty path";
+  EXPECT_EQ(apply({}, a + ":=RW", out), -EINVAL) << "empty path";
 }
 
 TEST_F(BranchSpecTest, PerBranchMinfreespace) {

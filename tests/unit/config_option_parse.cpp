@@ -96,10 +96,10 @@ TEST(ConfigParse, BareValuedKeyIsNoValueSet) {
 }
 
 TEST(ConfigParse, UnderscoresBecomeDashesAndWhitespaceIsTrimmed) {
-  Parsed p = parse(" statfs_ignore = ro , cache_files=partial,func.readdir=cor:2,link_exdev=rel-symlink");
+  Parsed p = parse(" statfs_ignore = ro , cache.negative_entry=2,func.readdir=cor:2,link_exdev=rel-symlink");
   EXPECT_TRUE(p.out.errors.empty());
   EXPECT_EQ(p.cfg.statfs_ignore, StatfsIgnore::ro);
-  EXPECT_EQ(p.cfg.cache_files, CacheFiles::partial);
+  EXPECT_EQ(p.cfg.cache_negative_entry, 2.0);
   EXPECT_EQ(p.cfg.func_readdir, "cor:2");
   EXPECT_EQ(p.cfg.link_exdev, LinkExdev::rel_symlink);
   EXPECT_TRUE(p.out.notices.empty());

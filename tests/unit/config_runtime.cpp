@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/config.hpp"
+#include "config/option_docs.hpp"
 #include "config_tmpdir.hpp"
 
 namespace mfs::config {
@@ -241,6 +242,15 @@ TEST(OptionTable, EveryAliasResolvesToItsRow) {
   EXPECT_EQ(find_option(" remember_nodes "), find_option("never-forget-nodes"));
   EXPECT_EQ(find_option("splice-write"), find_option("splice-*"));
   EXPECT_EQ(find_option("splice-"), nullptr);
+}
+
+TEST(OptionTable, MarkdownHasARowPerKey) {
+  const std::string md = render_options_markdown();
+  for (const OptionDef& d : option_table())
+    EXPECT_NE(md.find("`" + d.name + "`"), std::string::npos) << d.name;
+  EXPECT_NE(md.find("| `minfreespace` | SIZE | `4294967295` | settable |"), std::string::npos);
+  EXPECT_NE(md.find("`noforget`"), std::string::npos);
+  EXPECT_NE(md.find("cosr[:N[:M]]\\|cor"), std::string::npos) << "pipes escaped in cells";
 }
 
 TEST(MountChecks, DefaultFsnameStripsCommonPrefix) {

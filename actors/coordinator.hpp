@@ -1,0 +1,15 @@
+// The coordinator actor: owns the config and the branch set, publishes PoolSnapshots, spawns
+// and supervises branch actors, answers control-file writes. CAF-only header.
+#pragma once
+#include "actors/snapshot_store.hpp"
+#include "messages/actor_messages.hpp"
+
+namespace mfs {
+namespace config {
+struct Config;
+}
+
+caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* store,
+                                std::shared_ptr<const config::Config> initial);
+
+}  // namespace mfs
