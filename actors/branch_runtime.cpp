@@ -84,6 +84,11 @@ int64_t BranchRuntime::oldest_inflight_ns() const {
   return oldest;
 }
 
+bool BranchRuntime::looks_stuck() const {
+  int64_t oldest = oldest_inflight_ns();
+  return oldest && now_ns() - oldest > 100 * 1000 * 1000;
+}
+
 size_t BranchRuntime::inflight() const {
   size_t n = 0;
   for (const auto& s : inflight_)

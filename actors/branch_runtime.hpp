@@ -64,6 +64,9 @@ class BranchRuntime {
   // Start time (steady ns) of the oldest syscall in flight, 0 if none.
   int64_t oldest_inflight_ns() const;
   size_t inflight() const;
+  // The cap is reached and the oldest syscall has been out for a while: a busy branch is
+  // served anyway, a stuck one is skipped (a FUSE thread spent there is not coming back).
+  bool looks_stuck() const;
   // A syscall answered with an error that means the branch itself is broken (EIO, gone).
   void note_error(int err);
   static int64_t now_ns();

@@ -4,6 +4,7 @@
 
 #include <syslog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -28,6 +29,9 @@ msg::BranchSettings settings_of(const config::Config& cfg) {
   msg::BranchSettings s;
   s.deadline_s = cfg.branch_deadline;
   s.cache_ttl_s = cfg.cache_branch_entry;
+  // cache.statfs is the statvfs cache TTL policies see: refresh no more often than that
+  // (and at least once a second otherwise); writes lower the figure in between.
+  s.refresh_s = std::max<double>(1.0, static_cast<double>(cfg.cache_statfs));
   return s;
 }
 

@@ -105,7 +105,16 @@ void on_exit_signal(int) { sem_post(&g_exit_sem); }
 // session has ended and the deadline passes, detach the mount and leave.
 void start_watchdog(bridge::Session& session, std::string mountpoint, double deadline_s) {
   std::thread([&session, mountpoint, deadline_s] {
-    while (sem_wait(&g_exit_sem) != 0 && errno == EINTR) {
+    // Woken by a signal, or by noticing the session ended on its own (umount).
+    for (;;) {
+      timespec ts{};
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 100 * 1000 * 1000;
+      if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec += 1;
+        ts.tv_nsec -= 1000000000;
+      }
+      if (sem_timedwait(&g_exit_sem, &ts) == 0 || session.exited()) break;
     }
     session.exit();
     auto until = std::chrono::steady_clock::now() +
@@ -159,9 +168,9 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   mo.mountpoint = cfg.mountpoint;
   mo.fuse_opts = fuse_options(cfg, parsed.passthrough);
   mo.fuse_debug = fuse_debug;
-  unsigned n = std::thread::hardware_concurrency();
-  mo.max_threads = cfg.read_thread_count > 0 ? static_cast<unsigned>(cfg.read_thread_count)
-                                             : std::max(4u, std::min(8u, n * 2));
+  // Workers are started on demand; the headroom beyond one branch's in-flight cap keeps a
+  // hung branch from taking every worker.
+  mo.max_threads = cfg.read_thread_count > 0 ? static_cast<unsigned>(cfg.read_thread_count) : 16;
   std::string err;
   if (session.mount(bridge, mo, err) != 0) {
     std::fprintf(stderr, "mergerfs: ERROR - %s\n", err.c_str());

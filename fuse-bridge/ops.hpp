@@ -19,6 +19,10 @@ void op_releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 // ops_file.cpp
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+              fuse_file_info* fi);
+void op_flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 // ops_misc.cpp
 void op_readlink(fuse_req_t req, fuse_ino_t ino);

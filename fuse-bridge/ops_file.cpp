@@ -59,6 +59,40 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   reply.data(&bv);
 }
 
+void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
+              fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.err(EBADF);
+  ssize_t n = ::pwrite(h->fd, buf, size, off);
+  if (n < 0) {
+    int e = errno;
+    h->branch->note_error(e);
+    return reply.err(e);
+  }
+  // Tracked free space drops now, not at the next statvfs, so minfreespace is not overshot.
+  h->branch->note_written(static_cast<uint64_t>(n));
+  reply.write(static_cast<size_t>(n));
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.err(0);
+  // The branch sees a close (NFS and others flush on close), the handle stays open.
+  int fd = ::dup(h->fd);
+  if (fd < 0) return reply.err(errno);
+  reply.err(::close(fd) < 0 ? errno : 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.err(0);
+  int r = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
+  reply.err(r < 0 ? errno : 0);
+}
+
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   FileHandle* h = file_of(fi);

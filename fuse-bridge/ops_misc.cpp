@@ -45,7 +45,7 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   for (const auto& br : snap->branches) {
     if (!br.rt->healthy()) continue;
     auto guard = br.rt->track();
-    if (!guard.admitted()) continue;
+    if (!guard.admitted() && br.rt->looks_stuck()) continue;
     struct stat st {};
     if (fs::lstat(br.rt->root_fd(), path, st) < 0) continue;
     struct statvfs sv {};

@@ -45,7 +45,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
   for (const auto& br : snap.branches) {
     if (!br.rt->healthy()) continue;
     auto guard = br.rt->track();
-    if (!guard.admitted()) continue;
+    if (!guard.admitted() && br.rt->looks_stuck()) continue;
     int fd = fs::open_dir(br.rt->root_fd(), d.path);
     if (fd < 0) {
       if (first_err == ENOENT) first_err = -fd;

@@ -48,6 +48,9 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   ops.releasedir = op_releasedir;
   ops.open = op_open;
   ops.read = op_read;
+  ops.write = op_write;
+  ops.flush = op_flush;
+  ops.fsync = op_fsync;
   ops.release = op_release;
   ops.readlink = op_readlink;
   ops.statfs = op_statfs;
@@ -106,6 +109,8 @@ int Session::loop() {
 void Session::exit() {
   if (se_) fuse_session_exit(se_);
 }
+
+bool Session::exited() const { return se_ && fuse_session_exited(se_); }
 
 void Session::unmount() {
   if (se_ && mounted_) {

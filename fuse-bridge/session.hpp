@@ -28,6 +28,7 @@ class Session {
   // Serves requests until exit() or a signal; returns the loop's status.
   int loop();
   void exit();
+  bool exited() const;
   void unmount();
   // The session is destroyed last, after the actors (whose reply guards may still answer).
   void destroy();

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -66,10 +68,10 @@ class Tree {
   // branch copy the pool shows and on the plain copy.
   void build() {
     for (const Op& op : ops_) {
-      int r = create(pool_.on_branch(op.branch, op.rel), op,
-                     pool_.on_branch(op.branch, op.data));
-      if (r < 0) ADD_FAILURE() << "creating " << op.rel << " on branch " << op.branch << ": "
-                               << std::strerror(errno);
+      int r = create(pool_.on_branch(op.branch, op.rel), op, pool_.on_branch(op.branch, op.data));
+      if (r < 0)
+        ADD_FAILURE() << "creating " << op.rel << " on branch " << op.branch << ": "
+                      << std::strerror(errno);
       if (op.kind == Kind::Dir) ++dir_holders_[op.rel];
     }
     winner_[""] = 0;
@@ -78,9 +80,8 @@ class Tree {
                      [](const Op& a, const Op& b) { return a.branch < b.branch; });
     for (const Op& op : sorted) {
       if (winner_.count(op.rel)) continue;
-      std::string parent = op.rel.substr(0, op.rel.rfind('/') == std::string::npos
-                                                ? 0
-                                                : op.rel.rfind('/'));
+      std::string parent =
+          op.rel.substr(0, op.rel.rfind('/') == std::string::npos ? 0 : op.rel.rfind('/'));
       struct stat pst {};
       if (::lstat(plain(parent).c_str(), &pst) < 0 || !S_ISDIR(pst.st_mode)) continue;
       if (create(plain(op.rel), op, plain(op.data)) < 0)
@@ -100,7 +101,8 @@ class Tree {
     long i = 0;
     for (const auto& [rel, b] : winner_) {
       ++i;
-      timespec ts[2] = {{1500000000 + i * 1000, 111111111 + i}, {1600000000 + i * 1000, 123456789 + i}};
+      timespec ts[2] = {{1500000000 + i * 1000, 111111111 + i},
+                        {1600000000 + i * 1000, 123456789 + i}};
       for (const std::string& p : {shown(rel), plain(rel)})
         if (::utimensat(AT_FDCWD, p.c_str(), ts, AT_SYMLINK_NOFOLLOW) < 0)
           ADD_FAILURE() << "utimensat " << p << ": " << std::strerror(errno);
@@ -110,7 +112,9 @@ class Tree {
   std::string plain(const std::string& rel) const {
     return rel.empty() ? plain_.path() : plain_.path() + "/" + rel;
   }
-  std::string pool(const std::string& rel) const { return rel.empty() ? pool_.mnt() : pool_.path(rel); }
+  std::string pool(const std::string& rel) const {
+    return rel.empty() ? pool_.mnt() : pool_.path(rel);
+  }
   // The branch copy the pool shows.
   std::string shown(const std::string& rel) const {
     int b = winner_.at(rel);
@@ -154,16 +158,19 @@ class Tree {
       case Kind::File: {
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, op.mode);
         if (fd < 0) return -1;
-        bool ok = ::write(fd, op.data.data(), op.data.size()) == static_cast<ssize_t>(op.data.size());
+        bool ok =
+            ::write(fd, op.data.data(), op.data.size()) == static_cast<ssize_t>(op.data.size());
         ok = ::fchmod(fd, op.mode) == 0 && ok;
         ::close(fd);
         return ok ? 0 : -1;
       }
-      case Kind::Symlink: return ::symlink(op.data.c_str(), path.c_str());
+      case Kind::Symlink:
+        return ::symlink(op.data.c_str(), path.c_str());
       case Kind::Fifo:
         if (::mkfifo(path.c_str(), op.mode) < 0) return -1;
         return ::chmod(path.c_str(), op.mode);
-      case Kind::Hardlink: return ::link(link_source.c_str(), path.c_str());
+      case Kind::Hardlink:
+        return ::link(link_source.c_str(), path.c_str());
     }
     return -1;
   }
@@ -182,6 +189,8 @@ std::string pattern(size_t n) {
   for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 7 + i / 251) & 0xff);
   return s;
 }
+
+using Names = std::vector<std::string>;
 
 const std::string kName255(255, 'l');
 const std::string kName256(256, 'n');
@@ -288,18 +297,25 @@ ValueResult do_listxattr(const std::string& path, size_t size, bool follow = tru
 
 std::string type_name(int dt) {
   switch (dt) {
-    case DT_DIR: return "dir";
-    case DT_REG: return "reg";
-    case DT_LNK: return "lnk";
-    case DT_FIFO: return "fifo";
-    case DT_UNKNOWN: return "unknown";
-    default: return std::to_string(dt);
+    case DT_DIR:
+      return "dir";
+    case DT_REG:
+      return "reg";
+    case DT_LNK:
+      return "lnk";
+    case DT_FIFO:
+      return "fifo";
+    case DT_UNKNOWN:
+      return "unknown";
+    default:
+      return std::to_string(dt);
   }
 }
 
 std::string show(const Listing& l) {
   std::string s = describe(l.o) + " {";
-  for (const auto& [n, t] : l.entries) s += " " + (n.size() > 20 ? n.substr(0, 8) + "..." : n) + ":" + type_name(t);
+  for (const auto& [n, t] : l.entries)
+    s += " " + (n.size() > 20 ? n.substr(0, 8) + "..." : n) + ":" + type_name(t);
   return s + " }";
 }
 
@@ -318,9 +334,10 @@ std::string padded(const std::string& base, const std::string& rel, size_t total
 
 // ---------------------------------------------------------------------------------------------
 
-class ReadOnlyOps : public ::testing::Test {
+// Parameter: extra pool options. Everything must hold with the kernel caches off and on.
+class ReadOnlyOps : public ::testing::TestWithParam<std::string> {
  protected:
-  Pool pool{{.branches = 3, .start = false}};
+  Pool pool{{.branches = 3, .options = GetParam(), .start = false}};
   Tree tree{pool};
   const std::string big = pattern(kBigSize);
 
@@ -386,6 +403,28 @@ class ReadOnlyOps : public ::testing::Test {
   std::string P(const std::string& rel) const { return tree.pool(rel); }
   std::string L(const std::string& rel) const { return tree.plain(rel); }
 
+  // The name (relative to the plain root) that rel resolves to: "shared/" and "link_dir" are
+  // "shared".
+  std::string resolved(const std::string& rel, bool follow) const {
+    std::string p = L(rel);
+    if (!follow && p.back() != '/') {  // a trailing slash follows a symlink even for lstat
+      auto slash = p.rfind('/');
+      char* dir = ::realpath(p.substr(0, slash).c_str(), nullptr);
+      if (!dir) return rel;
+      std::string out = std::string(dir) + p.substr(slash);
+      std::free(dir);
+      p = out;
+    } else {
+      char* r = ::realpath(p.c_str(), nullptr);
+      if (!r) return rel;
+      p = r;
+      std::free(r);
+    }
+    const std::string& root = L("");
+    if (p == root) return "";
+    return p.rfind(root + "/", 0) == 0 ? p.substr(root.size() + 1) : rel;
+  }
+
   void expect_same_stat(const std::string& rel, bool follow) {
     std::string label = std::string(follow ? "stat " : "lstat ") + (rel.empty() ? "/" : rel);
     auto a = do_stat(P(rel), follow), b = do_stat(L(rel), follow);
@@ -400,18 +439,22 @@ class ReadOnlyOps : public ::testing::Test {
     EXPECT_EQ(a.st.st_mtim.tv_sec, b.st.st_mtim.tv_sec) << label << " mtime s";
     EXPECT_EQ(a.st.st_mtim.tv_nsec, b.st.st_mtim.tv_nsec) << label << " mtime ns";
     // A merged directory shows its first branch's link count (mergerfs does not sum them).
-    bool merged = S_ISDIR(b.st.st_mode) && tree.merged_dir(rel);
-    if (!merged) EXPECT_EQ(a.st.st_nlink, b.st.st_nlink) << label << " nlink";
+    bool merged = S_ISDIR(b.st.st_mode) && tree.merged_dir(resolved(rel, follow));
+    if (!merged) {
+      EXPECT_EQ(a.st.st_nlink, b.st.st_nlink) << label << " nlink";
+    }
   }
 
   void expect_same_listing(const std::string& rel) {
     auto a = list_dir(P(rel)), b = list_dir(L(rel));
     EXPECT_TRUE(a.o == b.o && a.entries == b.entries)
-        << "readdir " << (rel.empty() ? "/" : rel) << "\n pool  " << show(a) << "\n plain " << show(b);
+        << "readdir " << (rel.empty() ? "/" : rel) << "\n pool  " << show(a) << "\n plain "
+        << show(b);
   }
 
   void expect_same_read(const std::string& rel, off_t off, size_t len) {
-    std::string label = "pread " + rel + " off=" + std::to_string(off) + " len=" + std::to_string(len);
+    std::string label =
+        "pread " + rel + " off=" + std::to_string(off) + " len=" + std::to_string(len);
     auto a = read_at(P(rel), off, len), b = read_at(L(rel), off, len);
     expect_same(a.open, b.open, label + " (open)");
     expect_same(a.read, b.read, label + " (read)");
@@ -432,7 +475,7 @@ class ReadOnlyOps : public ::testing::Test {
 
 // ---------------------------------------------------------------------------------------------
 
-TEST_F(ReadOnlyOps, StatAndLstatOfEveryNodeMatchPlainDirectory) {
+TEST_P(ReadOnlyOps, StatAndLstatOfEveryNodeMatchPlainDirectory) {
   expect_same_stat("", true);
   expect_same_stat("", false);
   for (const std::string& rel : tree.visible()) {
@@ -445,7 +488,7 @@ TEST_F(ReadOnlyOps, StatAndLstatOfEveryNodeMatchPlainDirectory) {
   expect_same_stat("link_dir/from2", true);
 }
 
-TEST_F(ReadOnlyOps, StatShowsEachFileType) {
+TEST_P(ReadOnlyOps, StatShowsEachFileType) {
   struct stat st {};
   ASSERT_EQ(::lstat(P("file_a").c_str(), &st), 0);
   EXPECT_TRUE(S_ISREG(st.st_mode));
@@ -469,15 +512,18 @@ TEST_F(ReadOnlyOps, StatShowsEachFileType) {
   ASSERT_EQ(::stat(P("suid").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 04755u);
   ASSERT_EQ(::stat(P("file_a").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mtim.tv_nsec % 1000, 0 + (st.st_mtim.tv_nsec % 1000));  // ns survive
-  EXPECT_NE(st.st_mtim.tv_nsec, 0);
+  struct stat branch {};
+  ASSERT_EQ(::stat(pool.on_branch(0, "file_a").c_str(), &branch), 0);
+  EXPECT_NE(st.st_mtim.tv_nsec, 0);  // nanoseconds survive the trip through the kernel
+  EXPECT_EQ(st.st_mtim.tv_nsec, branch.st_mtim.tv_nsec);
+  EXPECT_EQ(st.st_mtim.tv_sec, branch.st_mtim.tv_sec);
 }
 
-TEST_F(ReadOnlyOps, ReaddirMatchesPlainDirectory) {
-  for (const std::string& rel : {std::string(""), std::string("shared"), std::string("shared/only1"),
-                                 std::string("private"), std::string("sticky"), std::string("mixed"),
-                                 std::string("dironly1"), std::string("link_dir"),
-                                 std::string("shared/")})
+TEST_P(ReadOnlyOps, ReaddirMatchesPlainDirectory) {
+  for (const std::string& rel :
+       Names{std::string(""), std::string("shared"), std::string("shared/only1"),
+             std::string("private"), std::string("sticky"), std::string("mixed"),
+             std::string("dironly1"), std::string("link_dir"), std::string("shared/")})
     expect_same_listing(rel);
   // The merge itself, stated explicitly.
   auto root = list_dir(P(""));
@@ -497,19 +543,37 @@ TEST_F(ReadOnlyOps, ReaddirMatchesPlainDirectory) {
                                           "fifo1", "link_up"}));
 }
 
-TEST_F(ReadOnlyOps, ReaddirErrorsMatchPlainDirectory) {
-  for (const std::string& rel : {"missing", "nodir/x", "file_a", "file_a/", "fifo", "link_rel",
-                                 "dangling", "fileshadowsdir"})
+TEST_P(ReadOnlyOps, ReaddirErrorsMatchPlainDirectory) {
+  for (const std::string& rel : Names{"missing", "nodir/x", "file_a", "file_a/", "fifo", "link_rel",
+                                      "dangling", "fileshadowsdir"})
     expect_same_listing(rel);
 }
 
-TEST_F(ReadOnlyOps, ReadWholeFilesMatchesPlainDirectory) {
-  for (const std::string& rel : {"file_a", "empty", "big", "exe", "secret", "suid", "owned",
-                                 "hard2", "xfile", "link_rel", "dup", "only1", "mixed/inside",
-                                 "shared/from0", "shared/from1", "shared/from2", "shared/b1file",
-                                 "shared/only1/deep", "shared/link_up", "private/inner",
-                                 "private/link", "dironly1/f", "fileshadowsdir",
-                                 kName255.c_str()}) {
+TEST_P(ReadOnlyOps, ReadWholeFilesMatchesPlainDirectory) {
+  for (const std::string& rel : Names{"file_a",
+                                      "empty",
+                                      "big",
+                                      "exe",
+                                      "secret",
+                                      "suid",
+                                      "owned",
+                                      "hard2",
+                                      "xfile",
+                                      "link_rel",
+                                      "dup",
+                                      "only1",
+                                      "mixed/inside",
+                                      "shared/from0",
+                                      "shared/from1",
+                                      "shared/from2",
+                                      "shared/b1file",
+                                      "shared/only1/deep",
+                                      "shared/link_up",
+                                      "private/inner",
+                                      "private/link",
+                                      "dironly1/f",
+                                      "fileshadowsdir",
+                                      kName255.c_str()}) {
     auto a = read_all(P(rel)), b = read_all(L(rel));
     expect_same(a.open, b.open, "open " + rel.substr(0, 30));
     expect_same(a.read, b.read, "last read " + rel.substr(0, 30));
@@ -520,11 +584,19 @@ TEST_F(ReadOnlyOps, ReadWholeFilesMatchesPlainDirectory) {
   EXPECT_EQ(read_file(P("dup")), "first-branch");
 }
 
-TEST_F(ReadOnlyOps, PreadAtOffsetsAndPastEof) {
+TEST_P(ReadOnlyOps, PreadAtOffsetsAndPastEof) {
   const off_t n = static_cast<off_t>(kBigSize);
-  for (auto [off, len] : std::vector<std::pair<off_t, size_t>>{
-           {0, 1}, {1, 10}, {4095, 2}, {4096, 4096}, {65539, 70000}, {131072, 131072},
-           {n - 1, 10}, {n, 10}, {n + 100, 10}, {0, kBigSize + 1000}, {12345, 0}})
+  for (auto [off, len] : std::vector<std::pair<off_t, size_t>>{{0, 1},
+                                                               {1, 10},
+                                                               {4095, 2},
+                                                               {4096, 4096},
+                                                               {65539, 70000},
+                                                               {131072, 131072},
+                                                               {n - 1, 10},
+                                                               {n, 10},
+                                                               {n + 100, 10},
+                                                               {0, kBigSize + 1000},
+                                                               {12345, 0}})
     expect_same_read("big", off, len);
   expect_same_read("file_a", 6, 100);
   expect_same_read("file_a", 22, 5);    // exactly at EOF
@@ -535,8 +607,8 @@ TEST_F(ReadOnlyOps, PreadAtOffsetsAndPastEof) {
   expect_same_read("file_a", -1, 5);
 }
 
-TEST_F(ReadOnlyOps, ReadingADirectoryIsEISDIR) {
-  for (const std::string& rel : {"", "shared", "mixed", "link_dir", "dironly1"}) {
+TEST_P(ReadOnlyOps, ReadingADirectoryIsEISDIR) {
+  for (const std::string& rel : Names{"", "shared", "mixed", "link_dir", "dironly1"}) {
     expect_same_read(rel, 0, 100);
     auto a = read_at(P(rel), 0, 100);
     EXPECT_EQ(a.open.ret >= 0, true) << rel;
@@ -547,24 +619,24 @@ TEST_F(ReadOnlyOps, ReadingADirectoryIsEISDIR) {
   }
 }
 
-TEST_F(ReadOnlyOps, OpenErrorsMatchPlainDirectory) {
+TEST_P(ReadOnlyOps, OpenErrorsMatchPlainDirectory) {
   struct Case {
     std::string rel;
     int flags;
   };
   for (const Case& c : std::vector<Case>{{"missing", O_RDONLY},
-                                          {"nodir/x", O_RDONLY},
-                                          {"shared/missing", O_RDONLY},
-                                          {"file_a/x", O_RDONLY},
-                                          {"file_a/", O_RDONLY},
-                                          {"file_a", O_RDONLY | O_DIRECTORY},
-                                          {"link_rel", O_RDONLY | O_DIRECTORY},
-                                          {"link_rel", O_RDONLY | O_NOFOLLOW},
-                                          {"link_dir", O_RDONLY | O_DIRECTORY},
-                                          {"dangling", O_RDONLY},
-                                          {"shared", O_RDONLY | O_DIRECTORY},
-                                          {"fileshadowsdir/x", O_RDONLY},
-                                          {"mixed/inside/x", O_RDONLY}}) {
+                                         {"nodir/x", O_RDONLY},
+                                         {"shared/missing", O_RDONLY},
+                                         {"file_a/x", O_RDONLY},
+                                         {"file_a/", O_RDONLY},
+                                         {"file_a", O_RDONLY | O_DIRECTORY},
+                                         {"link_rel", O_RDONLY | O_DIRECTORY},
+                                         {"link_rel", O_RDONLY | O_NOFOLLOW},
+                                         {"link_dir", O_RDONLY | O_DIRECTORY},
+                                         {"dangling", O_RDONLY},
+                                         {"shared", O_RDONLY | O_DIRECTORY},
+                                         {"fileshadowsdir/x", O_RDONLY},
+                                         {"mixed/inside/x", O_RDONLY}}) {
     Outcome a = sys([&] {
       int fd = ::open(P(c.rel).c_str(), c.flags);
       if (fd >= 0) ::close(fd);
@@ -579,10 +651,11 @@ TEST_F(ReadOnlyOps, OpenErrorsMatchPlainDirectory) {
   }
 }
 
-TEST_F(ReadOnlyOps, ReadlinkMatchesPlainDirectory) {
-  for (const std::string& rel : {"link_rel", "link_x", "link_dir", "dangling", "private/link",
-                                 "shared/link_up", "file_a", "shared", "", "fifo", "missing",
-                                 "nodir/x", "file_a/x", "link_dir/from0", "link_dir/link_up"}) {
+TEST_P(ReadOnlyOps, ReadlinkMatchesPlainDirectory) {
+  for (const std::string& rel :
+       Names{"link_rel", "link_x", "link_dir", "dangling", "private/link", "shared/link_up",
+             "file_a", "shared", "", "fifo", "missing", "nodir/x", "file_a/x", "link_dir/from0",
+             "link_dir/link_up"}) {
     auto a = do_readlink(P(rel)), b = do_readlink(L(rel));
     expect_same(a.o, b.o, "readlink " + rel);
     EXPECT_EQ(a.value, b.value) << "readlink " << rel;
@@ -595,10 +668,11 @@ TEST_F(ReadOnlyOps, ReadlinkMatchesPlainDirectory) {
   EXPECT_EQ(a.value, b.value);
 }
 
-TEST_F(ReadOnlyOps, StatvfsWorksAndMatchesTheBackingFilesystem) {
+TEST_P(ReadOnlyOps, StatvfsWorksAndMatchesTheBackingFilesystem) {
   // Branches and the plain dir all live on the same filesystem: one device, counted once.
-  for (const std::string& rel : {"", "file_a", "shared", "shared/only1/deep", "link_rel"}) {
-    struct statvfs a {}, b {};
+  for (const std::string& rel : Names{"", "file_a", "shared", "shared/only1/deep", "link_rel"}) {
+    struct statvfs a {
+    }, b{};
     Outcome oa = sys([&] { return ::statvfs(P(rel).c_str(), &a); });
     Outcome ob = sys([&] { return ::statvfs(L(rel).c_str(), &b); });
     expect_same(oa, ob, "statvfs " + rel);
@@ -609,39 +683,40 @@ TEST_F(ReadOnlyOps, StatvfsWorksAndMatchesTheBackingFilesystem) {
     EXPECT_EQ(a.f_namemax, b.f_namemax) << rel;
     EXPECT_GT(a.f_bfree, 0u) << rel;
   }
-  for (const std::string& rel : {"missing", "nodir/x", "file_a/x", kName256.c_str()}) {
+  for (const std::string& rel : Names{"missing", "nodir/x", "file_a/x", kName256.c_str()}) {
     struct statvfs sv {};
     expect_same(sys([&] { return ::statvfs(P(rel).c_str(), &sv); }),
-                sys([&] { return ::statvfs(L(rel).c_str(), &sv); }), "statvfs " + rel.substr(0, 30));
+                sys([&] { return ::statvfs(L(rel).c_str(), &sv); }),
+                "statvfs " + rel.substr(0, 30));
   }
 }
 
-TEST_F(ReadOnlyOps, GetxattrMatchesPlainDirectory) {
+TEST_P(ReadOnlyOps, GetxattrMatchesPlainDirectory) {
   struct Case {
     std::string rel, name;
     size_t size;
     bool follow;
   };
-  for (const Case& c : std::vector<Case>{
-           {"xfile", "user.test", 256, true},
-           {"xfile", "user.test", 0, true},        // size query
-           {"xfile", "user.test", 12, true},       // exactly fits
-           {"xfile", "user.test", 3, true},        // ERANGE
-           {"xfile", "user.second", 256, true},
-           {"xfile", "user.missing", 256, true},   // ENODATA
-           {"xfile", "user.missing", 0, true},
-           {"file_a", "user.test", 256, true},     // ENODATA
-           {"xfile", "security.capability", 256, true},
-           {"xfile", "trusted.nothing", 256, true},
-           {"link_x", "user.test", 256, true},     // follows the symlink
-           {"link_x", "user.test", 256, false},    // the symlink itself: ENODATA
-           {"shared", "user.dirattr", 256, true},  // a directory
-           {"", "user.rootattr", 256, true},       // the pool root
-           {"", "user.rootattr", 2, true},
-           {"missing", "user.test", 256, true},    // ENOENT
-           {"nodir/x", "user.test", 256, true},
-           {"file_a/x", "user.test", 256, true},   // ENOTDIR
-           {"fifo", "user.test", 256, false}}) {
+  for (const Case& c :
+       std::vector<Case>{{"xfile", "user.test", 256, true},
+                         {"xfile", "user.test", 0, true},   // size query
+                         {"xfile", "user.test", 12, true},  // exactly fits
+                         {"xfile", "user.test", 3, true},   // ERANGE
+                         {"xfile", "user.second", 256, true},
+                         {"xfile", "user.missing", 256, true},  // ENODATA
+                         {"xfile", "user.missing", 0, true},
+                         {"file_a", "user.test", 256, true},  // ENODATA
+                         {"xfile", "security.capability", 256, true},
+                         {"xfile", "trusted.nothing", 256, true},
+                         {"link_x", "user.test", 256, true},     // follows the symlink
+                         {"link_x", "user.test", 256, false},    // the symlink itself: ENODATA
+                         {"shared", "user.dirattr", 256, true},  // a directory
+                         {"", "user.rootattr", 256, true},       // the pool root
+                         {"", "user.rootattr", 2, true},
+                         {"missing", "user.test", 256, true},  // ENOENT
+                         {"nodir/x", "user.test", 256, true},
+                         {"file_a/x", "user.test", 256, true},  // ENOTDIR
+                         {"fifo", "user.test", 256, false}}) {
     auto a = do_getxattr(P(c.rel), c.name, c.size, c.follow);
     auto b = do_getxattr(L(c.rel), c.name, c.size, c.follow);
     std::string label = (c.follow ? "getxattr " : "lgetxattr ") + c.rel + " " + c.name +
@@ -654,27 +729,27 @@ TEST_F(ReadOnlyOps, GetxattrMatchesPlainDirectory) {
   EXPECT_EQ(do_getxattr(P("xfile"), "user.missing", 256).o.err, ENODATA);
 }
 
-TEST_F(ReadOnlyOps, ListxattrMatchesPlainDirectory) {
+TEST_P(ReadOnlyOps, ListxattrMatchesPlainDirectory) {
   struct Case {
     std::string rel;
     size_t size;
     bool follow;
   };
   for (const Case& c : std::vector<Case>{{"xfile", 1024, true},
-                                          {"xfile", 0, true},
-                                          {"xfile", 3, true},  // ERANGE
-                                          {"file_a", 1024, true},
-                                          {"file_a", 0, true},
-                                          {"link_x", 1024, true},
-                                          {"link_x", 1024, false},
-                                          {"shared", 1024, true},
-                                          {"", 1024, true},
-                                          {"missing", 1024, true},
-                                          {"file_a/x", 1024, true}}) {
+                                         {"xfile", 0, true},
+                                         {"xfile", 3, true},  // ERANGE
+                                         {"file_a", 1024, true},
+                                         {"file_a", 0, true},
+                                         {"link_x", 1024, true},
+                                         {"link_x", 1024, false},
+                                         {"shared", 1024, true},
+                                         {"", 1024, true},
+                                         {"missing", 1024, true},
+                                         {"file_a/x", 1024, true}}) {
     auto a = do_listxattr(P(c.rel), c.size, c.follow);
     auto b = do_listxattr(L(c.rel), c.size, c.follow);
-    std::string label = (c.follow ? "listxattr " : "llistxattr ") + c.rel + " size=" +
-                        std::to_string(c.size);
+    std::string label =
+        (c.follow ? "listxattr " : "llistxattr ") + c.rel + " size=" + std::to_string(c.size);
     expect_same(a.o, b.o, label);
     EXPECT_EQ(a.value, b.value) << label;
   }
@@ -683,28 +758,35 @@ TEST_F(ReadOnlyOps, ListxattrMatchesPlainDirectory) {
   EXPECT_NE(l.value.find(std::string("user.second\0", 12)), std::string::npos);
 }
 
-TEST_F(ReadOnlyOps, AccessMatchesPlainDirectoryAsRootAndAsNobody) {
-  const std::vector<std::pair<int, std::string>> masks = {
-      {F_OK, "F_OK"}, {R_OK, "R_OK"}, {W_OK, "W_OK"}, {X_OK, "X_OK"},
-      {R_OK | W_OK, "R_OK|W_OK"}, {R_OK | X_OK, "R_OK|X_OK"}};
+TEST_P(ReadOnlyOps, AccessMatchesPlainDirectoryAsRootAndAsNobody) {
+  const std::vector<std::pair<int, std::string>> masks = {{F_OK, "F_OK"},
+                                                          {R_OK, "R_OK"},
+                                                          {W_OK, "W_OK"},
+                                                          {X_OK, "X_OK"},
+                                                          {R_OK | W_OK, "R_OK|W_OK"},
+                                                          {R_OK | X_OK, "R_OK|X_OK"}};
   for (bool nobody : {false, true}) {
-    for (const std::string& rel : {"file_a", "exe", "noperm", "secret", "owned", "suid", "fifo",
-                                   "link_rel", "dangling", "link_dir", "shared", "private",
-                                   "private/inner", "sticky", "dironly1", "dironly1/f", "mixed",
-                                   "", "missing", "nodir/x", "file_a/x"}) {
+    for (const std::string& rel :
+         Names{"file_a",        "exe",      "noperm",   "secret",     "owned",  "suid",
+               "fifo",          "link_rel", "dangling", "link_dir",   "shared", "private",
+               "private/inner", "sticky",   "dironly1", "dironly1/f", "mixed",  "",
+               "missing",       "nodir/x",  "file_a/x"}) {
       for (const auto& [mask, mname] : masks) {
-        expect_same_as(nobody, "access " + rel + " " + mname, [rel = rel, mask = mask](const std::string& base) {
-          return static_cast<long>(::access((rel.empty() ? base : base + "/" + rel).c_str(), mask));
-        });
+        expect_same_as(nobody, "access " + rel + " " + mname,
+                       [rel = rel, mask = mask](const std::string& base) {
+                         return static_cast<long>(
+                             ::access((rel.empty() ? base : base + "/" + rel).c_str(), mask));
+                       });
       }
     }
   }
 }
 
-TEST_F(ReadOnlyOps, EnoentAndEnotdirMatchPlainDirectory) {
-  for (const std::string& rel : {"missing", "nodir/x", "shared/missing", "shared/only1/missing",
-                                 "dangling", "file_a/x", "file_a/", "link_rel/x", "fifo/x",
-                                 "fileshadowsdir/x", "mixed/inside/x", "shared/from0/x/y"}) {
+TEST_P(ReadOnlyOps, EnoentAndEnotdirMatchPlainDirectory) {
+  for (const std::string& rel :
+       Names{"missing", "nodir/x", "shared/missing", "shared/only1/missing", "dangling", "file_a/x",
+             "file_a/", "link_rel/x", "fifo/x", "fileshadowsdir/x", "mixed/inside/x",
+             "shared/from0/x/y"}) {
     expect_same_stat(rel, true);
     expect_same_stat(rel, false);
     expect_same_as(false, "access " + rel, [rel = rel](const std::string& base) {
@@ -713,16 +795,18 @@ TEST_F(ReadOnlyOps, EnoentAndEnotdirMatchPlainDirectory) {
   }
 }
 
-TEST_F(ReadOnlyOps, NameLongerThan255IsENAMETOOLONG) {
+TEST_P(ReadOnlyOps, NameLongerThan255IsENAMETOOLONG) {
   // The 255-character name exists (on branch 1) and is reachable.
   expect_same_stat(kName255, true);
   ASSERT_EQ(read_file(P(kName255)), "a 255-character name");
   const std::string m255(255, 'm');
   expect_same_stat(m255, true);  // a missing 255-character name: ENOENT
-  for (const std::string& rel : {kName256, "shared/" + kName256, kName256 + "/x",
-                                 "nodir/" + kName256, std::string(300, 'p'),
-                                 std::string(1100, 'q')}) {
-    std::string label = rel.size() > 40 ? rel.substr(0, 12) + "...(" + std::to_string(rel.size()) + ")" : rel;
+  // "nodir/<256>" is ENOENT: the missing first component stops the walk before the long name.
+  for (const std::string& rel :
+       Names{kName256, "shared/" + kName256, kName256 + "/x", "nodir/" + kName256,
+             std::string(300, 'p'), std::string(1100, 'q')}) {
+    std::string label =
+        rel.size() > 40 ? rel.substr(0, 12) + "...(" + std::to_string(rel.size()) + ")" : rel;
     expect_same_stat(rel, true);
     expect_same_stat(rel, false);
     expect_same_as(false, "access " + label, [rel = rel](const std::string& base) {
@@ -739,39 +823,48 @@ TEST_F(ReadOnlyOps, NameLongerThan255IsENAMETOOLONG) {
     });
     expect_same_as(false, "getxattr " + label, [rel = rel](const std::string& base) {
       char buf[64];
-      return static_cast<long>(::getxattr((base + "/" + rel).c_str(), "user.test", buf, sizeof buf));
+      return static_cast<long>(
+          ::getxattr((base + "/" + rel).c_str(), "user.test", buf, sizeof buf));
     });
     expect_same_as(false, "opendir " + label, [rel = rel](const std::string& base) {
       DIR* d = ::opendir((base + "/" + rel).c_str());
       if (d) ::closedir(d);
       return d ? 0L : -1L;
     });
-    // The raw result, stated: ENAMETOOLONG.
-    struct stat st {};
-    Outcome o = sys([&] { return ::stat(P(rel).c_str(), &st); });
-    EXPECT_EQ(o.err, ENAMETOOLONG) << "stat " << label << " on the pool: " << describe(o);
+    // The raw result, stated: ENAMETOOLONG, twice (the second may be answered from a cache).
+    if (rel.rfind("nodir/", 0) == 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      struct stat st {};
+      Outcome o = sys([&] { return ::stat(P(rel).c_str(), &st); });
+      EXPECT_EQ(o.err, ENAMETOOLONG) << "stat " << label << " on the pool: " << describe(o);
+    }
   }
 }
 
-TEST_F(ReadOnlyOps, PathLongerThanPathMaxIsENAMETOOLONG) {
+TEST_P(ReadOnlyOps, PathLongerThanPathMaxIsENAMETOOLONG) {
   // PATH_MAX counts the terminating NUL: 4095 characters resolve, 4096 do not.
-  for (const std::string& rel : {"file_a", "shared/only1/deep", "missing"}) {
+  for (const std::string& rel : Names{"file_a", "shared/only1/deep", "missing"}) {
     for (size_t total : {size_t{PATH_MAX - 1}, size_t{PATH_MAX}, size_t{PATH_MAX + 100}}) {
       std::string label = "stat " + rel + " via a " + std::to_string(total) + "-char path";
       std::string a = padded(pool.mnt(), rel, total), b = padded(L(""), rel, total);
       ASSERT_EQ(a.size(), total);
       ASSERT_EQ(b.size(), total);
-      struct stat sa {}, sb {};
+      struct stat sa {
+      }, sb{};
       Outcome oa = sys([&] { return ::stat(a.c_str(), &sa); });
       Outcome ob = sys([&] { return ::stat(b.c_str(), &sb); });
       expect_same(oa, ob, label);
-      if (total >= PATH_MAX) EXPECT_EQ(oa.err, ENAMETOOLONG) << label;
-      if (oa.ret == 0 && ob.ret == 0) EXPECT_EQ(sa.st_size, sb.st_size) << label;
+      if (total >= PATH_MAX) {
+        EXPECT_EQ(oa.err, ENAMETOOLONG) << label;
+      }
+      if (oa.ret == 0 && ob.ret == 0) {
+        EXPECT_EQ(sa.st_size, sb.st_size) << label;
+      }
     }
   }
 }
 
-TEST_F(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
+TEST_P(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
   auto path = [](const std::string& base, const std::string& rel) {
     return rel.empty() ? base : base + "/" + rel;
   };
@@ -808,18 +901,19 @@ TEST_F(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
     };
   };
   // Reads: a 0600 root file, a 0000 file, a file below a 0700 dir; allowed reads for contrast.
-  for (const std::string& rel : {"secret", "noperm", "private/inner", "private/link", "file_a",
-                                 "owned", "shared/from1", "shared/b1file", "shared/only1/deep",
-                                 "dironly1/f", "link_rel"})
+  for (const std::string& rel :
+       Names{"secret", "noperm", "private/inner", "private/link", "file_a", "owned", "shared/from1",
+             "shared/b1file", "shared/only1/deep", "dironly1/f", "link_rel"})
     expect_same_as(true, "open+read " + rel, open_read(rel));
   // Listings: 0700 and 0750 root dirs; allowed listings for contrast (shared is 0700 on
   // branch 1, but the pool shows branch 0's 0755 copy, as the plain dir does).
-  for (const std::string& rel : {"private", "dironly1", "mixed", "shared", "", "sticky",
-                                 "shared/only1", "link_dir"})
+  for (const std::string& rel :
+       Names{"private", "dironly1", "mixed", "shared", "", "sticky", "shared/only1", "link_dir"})
     expect_same_as(true, "readdir " + rel, list(rel));
   // Traversal: stat of names below a 0700 directory.
-  for (const std::string& rel : {"private/inner", "private/link", "private/missing", "private",
-                                 "dironly1/f", "shared/only1/deep", "shared/only1", "mixed/inside"}) {
+  for (const std::string& rel :
+       Names{"private/inner", "private/link", "private/missing", "private", "dironly1/f",
+             "shared/only1/deep", "shared/only1", "mixed/inside"}) {
     expect_same_as(true, "stat " + rel, do_stat_fn(rel, true));
     expect_same_as(true, "lstat " + rel, do_stat_fn(rel, false));
   }
@@ -827,7 +921,7 @@ TEST_F(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
     char buf[64];
     return ::readlink(path(base, "private/link").c_str(), buf, sizeof buf);
   });
-  for (const std::string& rel : {"private/inner", "secret", "xfile"}) {
+  for (const std::string& rel : Names{"private/inner", "secret", "xfile"}) {
     expect_same_as(true, "getxattr " + rel, [rel, path](const std::string& base) -> long {
       char buf[64];
       return ::getxattr(path(base, rel).c_str(), "user.test", buf, sizeof buf);
@@ -842,19 +936,26 @@ TEST_F(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
     });
   }
   // The denial itself, stated.
-  EXPECT_EQ(as_user(kNobody, kNogroup, [&] { return static_cast<long>(::open(P("secret").c_str(), O_RDONLY)); }).err,
+  EXPECT_EQ(as_user(kNobody, kNogroup,
+                    [&] { return static_cast<long>(::open(P("secret").c_str(), O_RDONLY)); })
+                .err,
             EACCES);
-  EXPECT_EQ(as_user(kNobody, kNogroup, [&] { return static_cast<long>(::opendir(P("private").c_str()) ? 0 : -1); }).err,
+  EXPECT_EQ(as_user(kNobody, kNogroup,
+                    [&] { return static_cast<long>(::opendir(P("private").c_str()) ? 0 : -1); })
+                .err,
             EACCES);
   struct stat st {};
-  EXPECT_EQ(as_user(kNobody, kNogroup, [&] { return static_cast<long>(::stat(P("private/inner").c_str(), &st)); }).err,
+  EXPECT_EQ(as_user(kNobody, kNogroup,
+                    [&] { return static_cast<long>(::stat(P("private/inner").c_str(), &st)); })
+                .err,
             EACCES);
 }
 
-TEST_F(ReadOnlyOps, FileOnLaterBranchInsideMergedDirectoryIsFound) {
+TEST_P(ReadOnlyOps, FileOnLaterBranchInsideMergedDirectoryIsFound) {
   // shared/ is on branches 0, 1 and 2; shared/b1file only on branch 1; shared/only1/ only on 1.
-  for (const std::string& rel : {"shared/b1file", "shared/from1", "shared/from2", "shared/only1",
-                                 "shared/only1/deep", "shared/fifo1", "shared/link_up"}) {
+  for (const std::string& rel :
+       Names{"shared/b1file", "shared/from1", "shared/from2", "shared/only1", "shared/only1/deep",
+             "shared/fifo1", "shared/link_up"}) {
     expect_same_stat(rel, false);
     expect_same_stat(rel, true);
   }
@@ -870,7 +971,7 @@ TEST_F(ReadOnlyOps, FileOnLaterBranchInsideMergedDirectoryIsFound) {
   expect_same_listing("shared/only1");
 }
 
-TEST_F(ReadOnlyOps, DirectoryOnFirstBranchWinsOverFileOnLaterBranch) {
+TEST_P(ReadOnlyOps, DirectoryOnFirstBranchWinsOverFileOnLaterBranch) {
   // mixed: a directory on branch 0, a file on branch 1.
   expect_same_stat("mixed", false);
   struct stat st {};
@@ -896,7 +997,7 @@ TEST_F(ReadOnlyOps, DirectoryOnFirstBranchWinsOverFileOnLaterBranch) {
   expect_same_listing("fileshadowsdir");       // ENOTDIR
 }
 
-TEST_F(ReadOnlyOps, ShadowedFileComesFromFirstBranch) {
+TEST_P(ReadOnlyOps, ShadowedFileComesFromFirstBranch) {
   expect_same_stat("dup", true);
   EXPECT_EQ(read_file(P("dup")), "first-branch");
   struct stat st {};
@@ -904,6 +1005,15 @@ TEST_F(ReadOnlyOps, ShadowedFileComesFromFirstBranch) {
   EXPECT_EQ(st.st_size, 12);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    ReadOnly, ReadOnlyOps,
+    ::testing::Values(std::string(),  // the fixture defaults (cache.files=off)
+                      std::string("cache.files=full,cache.attr=10,cache.entry=10,"
+                                  "cache.negative-entry=10,cache.readdir=true")),
+    [](const ::testing::TestParamInfo<std::string>& info) {
+      return info.param.empty() ? std::string("Defaults") : std::string("KernelCaches");
+    });
 
 }  // namespace
 }  // namespace mfs::test
