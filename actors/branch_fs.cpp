@@ -80,7 +80,7 @@ int open(int root_fd, std::string_view fusepath, int flags, mode_t mode) {
   std::string rel(relative(fusepath));
   if (rel.empty()) rel = ".";
   return sys_openat2(root_fd, rel.c_str(), static_cast<uint64_t>(flags) | O_NOFOLLOW | O_CLOEXEC,
-                     (flags & (O_CREAT | O_TMPFILE)) ? mode : 0);
+                     (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777) : 0);
 }
 
 int open_dir(int root_fd, std::string_view fusepath) {

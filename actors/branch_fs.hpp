@@ -42,3 +42,31 @@ ssize_t listxattr(int root_fd, std::string_view fusepath, char* buf, size_t size
 int access(int root_fd, std::string_view fusepath, int mask);
 
 }  // namespace mfs::fs
+
+namespace mfs::fs {
+
+// Namespace changes beneath a branch root. Each resolves the parent with RESOLVE_BENEATH and
+// acts on the last name without following it.
+int mkdir(int root_fd, std::string_view fusepath, mode_t mode);
+int mknod(int root_fd, std::string_view fusepath, mode_t mode, dev_t dev);
+int symlink(int root_fd, const char* target, std::string_view fusepath);
+int unlink(int root_fd, std::string_view fusepath);
+int rmdir(int root_fd, std::string_view fusepath);
+int rename(int root_fd, std::string_view from, std::string_view to, unsigned flags = 0);
+int link(int root_fd, std::string_view from, std::string_view to);
+int chmod(int root_fd, std::string_view fusepath, mode_t mode);
+int chown(int root_fd, std::string_view fusepath, uid_t uid, gid_t gid);
+int utimens(int root_fd, std::string_view fusepath, const struct timespec ts[2]);
+int truncate(int root_fd, std::string_view fusepath, off_t size);
+int setxattr(int root_fd, std::string_view fusepath, const char* name, const void* value,
+             size_t size, int flags);
+int removexattr(int root_fd, std::string_view fusepath, const char* name);
+// Removes a file or an empty directory (cleanup of copies on other branches).
+int remove(int root_fd, std::string_view fusepath);
+
+// Recreates the directory chain of `dir` (a fusepath) on `dst_root`, copying mode, owner,
+// times and xattrs from `src_root` (FEATURES.md §4.1). Existing levels are left untouched.
+// Only lstat and mkdir failures are errors.
+int clone_path(int src_root, int dst_root, std::string_view dir);
+
+}  // namespace mfs::fs

@@ -13,7 +13,7 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
   BranchRuntime& rt = *snap_.branches[branch].rt;
   if (!rt.healthy()) {
     m.err = EIO;  // policies skip it; an action that needs it answers EIO
-  } else if (rt.cache.get(fusepath) == false) {
+  } else if (use_cache_ && rt.cache.get(fusepath) == false) {
     m.err = ENOENT;  // known absent: no syscall, no spin-up
   } else if (auto guard = rt.track(); !guard.admitted() && rt.looks_stuck()) {
     m.err = EIO;  // in-flight cap reached by syscalls that are not coming back

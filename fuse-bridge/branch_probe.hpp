@@ -13,7 +13,9 @@ namespace mfs::bridge {
 
 class BranchProbe final : public policy::PathProbe {
  public:
-  explicit BranchProbe(const PoolSnapshot& snap) : snap_(snap) {}
+  // Mutations pass use_cache=false: they must see every copy, cached or not.
+  explicit BranchProbe(const PoolSnapshot& snap, bool use_cache = true)
+      : snap_(snap), use_cache_(use_cache) {}
   bool exists(size_t branch, std::string_view fusepath) const override;
   std::optional<int64_t> mtime_ns(size_t branch, std::string_view fusepath) const override;
   // The lstat result for (branch, path) if probed; probes it now otherwise.
@@ -28,6 +30,7 @@ class BranchProbe final : public policy::PathProbe {
   };
   const Memo& probe(size_t branch, std::string_view fusepath) const;
   const PoolSnapshot& snap_;
+  bool use_cache_;
   mutable std::vector<Memo> memo_;
 };
 

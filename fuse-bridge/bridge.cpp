@@ -45,11 +45,55 @@ Found Bridge::search(const PoolSnapshot& snap, policy::Func f, const std::string
 
 void Bridge::present(const PoolSnapshot& snap, size_t branch, const std::string& path,
                      struct stat& st) const {
+  present(snap, snap.branches[branch].path, path, st);
+}
+
+void Bridge::present(const PoolSnapshot& snap, const std::string& branch_path,
+                     const std::string& path, struct stat& st) const {
   auto mode = static_cast<InodeMode>(snap.config->inodecalc);
-  st.st_ino = calc_ino(mode, snap.branches[branch].path, path, st.st_ino, S_ISDIR(st.st_mode));
+  st.st_ino = calc_ino(mode, branch_path, path, st.st_ino, S_ISDIR(st.st_mode));
 }
 
 double Bridge::attr_timeout(const PoolSnapshot& snap) const { return snap.config->cache_attr; }
+double Bridge::attr_timeout(const PoolSnapshot& snap, const struct stat& st) const {
+  if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) return 0;
+  return snap.config->cache_attr;
+}
+
+FileHandle::~FileHandle() {
+  if (fd >= 0) ::close(fd);
+}
+
+FileHandle* Bridge::register_handle(NodeId node, std::unique_ptr<FileHandle> h) {
+  FileHandle* raw = h.get();
+  std::lock_guard lk(handles_mu_);
+  handles_[node].push_back(std::shared_ptr<FileHandle>(std::move(h)));
+  return raw;
+}
+
+void Bridge::release_handle(NodeId node, FileHandle* h) {
+  std::shared_ptr<FileHandle> last;  // closed outside the lock
+  std::lock_guard lk(handles_mu_);
+  auto it = handles_.find(node);
+  if (it == handles_.end()) return;
+  auto& v = it->second;
+  for (auto i = v.begin(); i != v.end(); ++i) {
+    if (i->get() == h) {
+      last = std::move(*i);
+      v.erase(i);
+      break;
+    }
+  }
+  if (v.empty()) handles_.erase(it);
+}
+
+std::shared_ptr<FileHandle> Bridge::open_handle(NodeId node) const {
+  std::lock_guard lk(handles_mu_);
+  auto it = handles_.find(node);
+  if (it == handles_.end() || it->second.empty()) return nullptr;
+  return it->second.front();
+}
+
 double Bridge::entry_timeout(const PoolSnapshot& snap) const { return snap.config->cache_entry; }
 double Bridge::negative_timeout(const PoolSnapshot& snap) const {
   return snap.config->cache_negative_entry;

@@ -10,9 +10,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/snapshot_store.hpp"
+#include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
 #include "messages/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
@@ -36,10 +38,18 @@ struct DirHandle {
 };
 
 struct FileHandle {
+  FileHandle(int fd_, std::shared_ptr<BranchRuntime> br, std::string bpath)
+      : fd(fd_), branch(std::move(br)), branch_path(std::move(bpath)) {}
+  ~FileHandle();
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
   int fd = -1;
   std::shared_ptr<BranchRuntime> branch;
   std::string branch_path;
+  uid_t owner = 0;
+  bool privileged_bits = false;  // set-user-ID/set-group-ID present at open
 };
+void clear_privileged_bits(fuse_req_t req, FileHandle& h);
 
 // Where a search found a path: branch index into the snapshot, and its lstat.
 struct Found {
@@ -58,6 +68,7 @@ class Bridge {
   NodeTable& nodes() { return nodes_; }
   const std::string& mountpoint() const { return mountpoint_; }
   ControlFile& control() { return *control_; }
+  Invalidator& invalidator() { return invalidator_; }
   const struct stat& control_attr() const { return control_attr_; }
 
   // Runs the search policy of `f` over the snapshot for `path`, with the lstat of the pick.
@@ -65,9 +76,20 @@ class Bridge {
   // st_ino per inodecalc, and the other fix-ups getattr applies.
   void present(const PoolSnapshot& snap, size_t branch, const std::string& path,
                struct stat& st) const;
+  void present(const PoolSnapshot& snap, const std::string& branch_path, const std::string& path,
+               struct stat& st) const;
   double attr_timeout(const PoolSnapshot& snap) const;
+  // 0 for another name of a hard link (non-directory with nlink > 1): its attributes change
+  // through names the kernel does not connect.
+  double attr_timeout(const PoolSnapshot& snap, const struct stat& st) const;
   double entry_timeout(const PoolSnapshot& snap) const;
   double negative_timeout(const PoolSnapshot& snap) const;
+  // Open handles by node: fd-based operations on a node without a handle (fchmod, and
+  // anything on a file unlinked while open) use one of them.
+  FileHandle* register_handle(NodeId node, std::unique_ptr<FileHandle> h);
+  void release_handle(NodeId node, FileHandle* h);
+  std::shared_ptr<FileHandle> open_handle(NodeId node) const;
+
   // The attributes shown for the root when no branch is usable.
   struct stat fake_root() const;
 
@@ -76,6 +98,9 @@ class Bridge {
   std::string mountpoint_;
   NodeTable nodes_;
   std::unique_ptr<ControlFile> control_;
+  Invalidator invalidator_;
+  mutable std::mutex handles_mu_;
+  std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;
   struct stat control_attr_ {};
 };
 

@@ -178,6 +178,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
     report(1);
     return 1;
   }
+  bridge.invalidator().start(session.raw());
   install_signals();
   start_watchdog(session, cfg.mountpoint, cfg.branch_deadline);
   bool daemonized = report_fd >= 0;
@@ -190,6 +191,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   }
   session.loop();
   // Shutdown order: loop ended -> actors stop (pending guards answer) -> unmount -> destroy.
+  bridge.invalidator().stop();
   runtime->stop();
   session.unmount();
   runtime.reset();

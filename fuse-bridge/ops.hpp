@@ -24,6 +24,22 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_
 void op_flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+// ops_create.cpp
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi);
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
+// ops_remove.cpp
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+// ops_rename.cpp
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+               const char* newname, unsigned int flags);
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname);
+// ops_setattr.cpp
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                fuse_file_info* fi);
 // ops_misc.cpp
 void op_readlink(fuse_req_t req, fuse_ino_t ino);
 void op_statfs(fuse_req_t req, fuse_ino_t ino);

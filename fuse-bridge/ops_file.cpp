@@ -1,19 +1,40 @@
 // open, read, write, flush, fsync, release: inline on the handle's branch fd.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actors/branch_fs.hpp"
 #include "actors/branch_runtime.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/open_flags.hpp"
 #include "fuse-bridge/ops.hpp"
+#include "fuse-bridge/credentials.hpp"
 
 namespace mfs::bridge {
 namespace {
 
 FileHandle* file_of(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
 
-void apply_cache_mode(const config::Config& cfg, fuse_file_info* fi) {
+}  // namespace
+
+int branch_open_flags(const config::Config& cfg, int flags) {
+  flags &= ~(O_CREAT | O_EXCL | O_NOCTTY);
+  if (cfg.cache_writeback) {
+    if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
+    flags &= ~O_APPEND;
+  }
+  return flags;
+}
+
+std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
+                                            const config::Config& cfg, fuse_file_info* fi) {
+  auto h = std::make_unique<FileHandle>(fd, br.rt, br.path);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    h->owner = st.st_uid;
+    h->privileged_bits = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  }
   switch (cfg.cache_files) {
     case config::CacheFiles::off: fi->direct_io = 1; break;
     case config::CacheFiles::partial: fi->keep_cache = 0; break;
@@ -21,9 +42,8 @@ void apply_cache_mode(const config::Config& cfg, fuse_file_info* fi) {
     case config::CacheFiles::auto_full: fi->keep_cache = 1; break;
     case config::CacheFiles::per_process: fi->direct_io = 1; break;
   }
+  return h;
 }
-
-}  // namespace
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
@@ -39,12 +59,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Found f = b.search(*snap, policy::Func::open, *path);
   if (f.err) return reply.err(f.err);
   const auto& br = snap->branches[f.branch];
-  int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
-  int fd = fs::open(br.rt->root_fd(), *path, flags);
+  int fd = fs::open(br.rt->root_fd(), *path, branch_open_flags(*snap->config, fi->flags));
   if (fd < 0) return reply.err(-fd);
-  auto* h = new FileHandle{fd, br.rt, br.path};
-  fi->fh = reinterpret_cast<uint64_t>(h);
-  apply_cache_mode(*snap->config, fi);
+  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, new_file_handle(fd, br, *snap->config, fi)));
   reply.open(*fi);
 }
 
@@ -59,11 +76,26 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   reply.data(&bv);
 }
 
+// The daemon writes as root with CAP_FSETID, so the kernel would never clear set-user-ID and
+// set-group-ID bits on a write by someone other than the owner: do it here.
+void clear_privileged_bits(fuse_req_t req, FileHandle& h) {
+  if (!h.privileged_bits) return;
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  if (ctx->uid == 0 || ctx->uid == h.owner) return;
+  struct stat st {};
+  if (::fstat(h.fd, &st) < 0) return;
+  mode_t m = st.st_mode & 07777 & ~S_ISUID;
+  if (st.st_mode & S_IXGRP) m &= ~S_ISGID;  // S_ISGID without group-exec is mandatory locking
+  ::fchmod(h.fd, m);
+  h.privileged_bits = (m & (S_ISUID | S_ISGID)) != 0;
+}
+
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
   Reply reply(req);
   FileHandle* h = file_of(fi);
   if (!h) return reply.err(EBADF);
+  clear_privileged_bits(req, *h);
   ssize_t n = ::pwrite(h->fd, buf, size, off);
   if (n < 0) {
     int e = errno;
@@ -93,13 +125,9 @@ void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   reply.err(r < 0 ? errno : 0);
 }
 
-void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
-  if (h) {
-    ::close(h->fd);
-    delete h;
-  }
+  if (FileHandle* h = file_of(fi)) bridge_of(req).release_handle(ino, h);
   reply.err(0);
 }
 

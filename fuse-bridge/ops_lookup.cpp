@@ -1,4 +1,6 @@
 // lookup, getattr, forget: the search path, inline on the FUSE thread.
+#include <sys/stat.h>
+
 #include <climits>
 #include <cstring>
 
@@ -36,19 +38,32 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   fuse_entry_param e{};
   e.attr = f.st;
   e.generation = kGeneration;
-  e.attr_timeout = b.attr_timeout(*snap);
+  e.attr_timeout = b.attr_timeout(*snap, f.st);
   e.entry_timeout = b.entry_timeout(*snap);
   e.ino = b.nodes().add_lookup(parent, name);
   reply.entry(e);
 }
 
-void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   if (ino == kControlFileId) return reply.attr(b.control_attr(), 0);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) {
+    // Unlinked while open: fstat through a handle of this node.
+    FileHandle* h = fi ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
+    std::shared_ptr<FileHandle> held;
+    if (!h) {
+      held = b.open_handle(ino);
+      h = held.get();
+    }
+    if (!h) return reply.err(ENOENT);
+    struct stat st {};
+    if (::fstat(h->fd, &st) < 0) return reply.err(errno);
+    b.present(*snap, h->branch_path, "", st);
+    return reply.attr(st, 0);
+  }
   Found f = b.search(*snap, policy::Func::getattr, *path);
   if (f.err) {
     if (ino == kRootId) return reply.attr(b.fake_root(), 0);
@@ -56,7 +71,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   }
   b.present(*snap, f.branch, *path, f.st);
   if (ino == kRootId) f.st.st_ino = kRootId;
-  reply.attr(f.st, b.attr_timeout(*snap));
+  reply.attr(f.st, b.attr_timeout(*snap, f.st));
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {

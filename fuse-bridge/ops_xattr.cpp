@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
+#include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/ops.hpp"
 
 namespace mfs::bridge {
@@ -101,12 +102,38 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* v
   Bridge& b = bridge_of(req);
   if (ino == kControlFileId) return b.control().setxattr(req, name, value, size, flags);
   Reply reply(req);
-  reply.err(EROFS);  // branch xattr writes land with the namespace operations
+  auto snap = b.snapshot();
+  const auto& cfg = *snap->config;
+  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (!cfg.security_capability && std::strcmp(name, "security.capability") == 0)
+    return reply.err(ENODATA);
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  BranchResults results;
+  int e = run_action(b, *snap, policy::Func::setxattr, *path, [&](const BranchSlot& br) {
+    return fs::setxattr(br.rt->root_fd(), *path, name, value, size, flags);
+  }, results);
+  if (e) return reply.err(e);
+  reply.err(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
 }
 
-void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char*) {
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   Reply reply(req);
-  reply.err(ino == kControlFileId ? ENOTSUP : EROFS);
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return reply.err(ENOTSUP);
+  auto snap = b.snapshot();
+  const auto& cfg = *snap->config;
+  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  BranchResults results;
+  int e = run_action(b, *snap, policy::Func::removexattr, *path, [&](const BranchSlot& br) {
+    return fs::removexattr(br.rt->root_fd(), *path, name);
+  }, results);
+  if (e) return reply.err(e);
+  reply.err(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
 }
 
 }  // namespace mfs::bridge

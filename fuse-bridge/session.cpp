@@ -53,6 +53,15 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   ops.fsync = op_fsync;
   ops.release = op_release;
   ops.readlink = op_readlink;
+  ops.create = op_create;
+  ops.mkdir = op_mkdir;
+  ops.mknod = op_mknod;
+  ops.symlink = op_symlink;
+  ops.unlink = op_unlink;
+  ops.rmdir = op_rmdir;
+  ops.rename = op_rename;
+  ops.link = op_link;
+  ops.setattr = op_setattr;
   ops.statfs = op_statfs;
   ops.access = op_access;
   ops.getxattr = op_getxattr;

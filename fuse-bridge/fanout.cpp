@@ -1,0 +1,57 @@
+// Action fan-out over the snapshot's branches.
+#include "fuse-bridge/fanout.hpp"
+
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/branch_probe.hpp"
+#include "policy/aggregate.hpp"
+
+namespace mfs::bridge {
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  std::string p = dir;
+  if (p.size() > 1) p.push_back('/');
+  p.append(name);
+  return p;
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const std::string& path,
+               const std::function<int(const BranchSlot&)>& op, BranchResults& results) {
+  BranchProbe probe(snap, /*use_cache=*/false);
+  auto facts = branch_facts(snap);
+  auto pick = policy::action(snap.config->func[static_cast<size_t>(f)], facts, probe, path,
+                             policy::default_random());
+  if (!pick.ok()) return pick.err;
+  for (size_t i : pick.branches) {
+    const BranchSlot& br = snap.branches[i];
+    if (!br.rt->healthy()) {
+      results.emplace_back(i, EIO);
+      continue;
+    }
+    int r = op(br);
+    if (r < 0) br.rt->note_error(-r);
+    results.emplace_back(i, r < 0 ? -r : 0);
+  }
+  return 0;
+}
+
+int resolve_action(const Bridge& b, const PoolSnapshot& snap, policy::Func search_fn,
+                   const std::string& path, const BranchResults& results) {
+  bool mixed = false;
+  for (const auto& r : results)
+    if ((r.second == 0) != (results.front().second == 0)) mixed = true;
+  std::optional<size_t> where;
+  if (mixed) {
+    Found f = b.search(snap, search_fn, path);
+    if (f.err == 0) where = f.branch;
+  }
+  return policy::resolve_mixed(results, where);
+}
+
+}  // namespace mfs::bridge

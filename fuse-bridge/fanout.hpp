@@ -1,0 +1,25 @@
+// Action fan-out: the action policy picks branches, the op runs on each, results are collected
+// as (branch, errno) for the aggregators in policy/aggregate.hpp.
+#pragma once
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fuse-bridge/bridge.hpp"
+
+namespace mfs::bridge {
+
+using BranchResults = std::vector<std::pair<size_t, int>>;
+// Returns the policy's error (positive errno) or 0 with `results` filled. A branch that is not
+// healthy answers EIO without a syscall.
+int run_action(const Bridge& b, const PoolSnapshot& snap, policy::Func f, const std::string& path,
+               const std::function<int(const BranchSlot&)>& op, BranchResults& results);
+// §4.5's rule: mixed results resolved by where the search policy `search_fn` finds the path.
+int resolve_action(const Bridge& b, const PoolSnapshot& snap, policy::Func search_fn,
+                   const std::string& path, const BranchResults& results);
+// "/a/b" + "c" -> "/a/b/c"
+std::string join_path(const std::string& dir, std::string_view name);
+std::string parent_of(const std::string& path);
+
+}  // namespace mfs::bridge

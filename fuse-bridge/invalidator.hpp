@@ -1,0 +1,35 @@
+// Asks the kernel to drop cached attributes of nodes, from its own thread: calling
+// fuse_lowlevel_notify_inval_inode inside a request handler can deadlock.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+struct fuse_session;
+
+namespace mfs::bridge {
+
+class Invalidator {
+ public:
+  Invalidator() = default;
+  ~Invalidator();
+  Invalidator(const Invalidator&) = delete;
+  Invalidator& operator=(const Invalidator&) = delete;
+
+  void start(fuse_session* se);
+  void stop();
+  void inode(uint64_t ino);
+
+ private:
+  void run();
+  fuse_session* se_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<uint64_t> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mfs::bridge

@@ -1,0 +1,168 @@
+// create, mkdir, mknod, symlink: the create policy picks the branch(es), the parent path is
+// cloned there as root, the object is made as the caller with the caller's umask.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/branch_probe.hpp"
+#include "fuse-bridge/credentials.hpp"
+#include "fuse-bridge/fanout.hpp"
+#include "fuse-bridge/open_flags.hpp"
+#include "fuse-bridge/ops.hpp"
+#include "policy/aggregate.hpp"
+
+namespace mfs::bridge {
+namespace {
+
+struct CreatePlan {
+  int err = 0;
+  std::string path;
+  std::vector<size_t> targets;
+};
+
+// FEATURES.md §4.1 steps 1-3: where the parent exists, where the create policy wants the new
+// object, and the parent chain cloned onto each target.
+CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse_ino_t parent,
+                       const char* name) {
+  CreatePlan plan;
+  if (std::strlen(name) > NAME_MAX) {
+    plan.err = ENAMETOOLONG;
+    return plan;
+  }
+  auto dir = b.nodes().path(parent);
+  if (!dir) {
+    plan.err = ENOENT;
+    return plan;
+  }
+  plan.path = join_path(*dir, name);
+  Found existing = b.search(snap, policy::Func::getattr, *dir);
+  if (existing.err) {
+    plan.err = existing.err;
+    return plan;
+  }
+  if (!S_ISDIR(existing.st.st_mode)) {
+    plan.err = ENOTDIR;
+    return plan;
+  }
+  BranchProbe probe(snap);
+  auto facts = branch_facts(snap);
+  auto pick = policy::create(snap.config->func[static_cast<size_t>(f)], facts, probe, *dir,
+                             policy::default_random());
+  if (!pick.ok()) {
+    plan.err = pick.err;
+    return plan;
+  }
+  int src_root = snap.branches[existing.branch].rt->root_fd();
+  int first_err = 0;
+  for (size_t t : pick.branches) {
+    int r = fs::clone_path(src_root, snap.branches[t].rt->root_fd(), *dir);
+    if (r < 0) {
+      if (!first_err) first_err = -r;
+      continue;
+    }
+    snap.branches[t].rt->cache.put(*dir, true);
+    plan.targets.push_back(t);
+  }
+  if (plan.targets.empty()) plan.err = first_err ? first_err : ENOENT;
+  return plan;
+}
+
+// The new object's entry: attributes from its first branch, a node in the tree.
+int new_entry(Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent, const char* name,
+              const std::string& path, size_t branch, fuse_entry_param& e) {
+  if (int r = fs::lstat(snap.branches[branch].rt->root_fd(), path, e.attr); r < 0) return -r;
+  b.present(snap, branch, path, e.attr);
+  e.generation = kGeneration;
+  e.attr_timeout = b.attr_timeout(snap, e.attr);
+  e.entry_timeout = b.entry_timeout(snap);
+  e.ino = b.nodes().add_lookup(parent, name);
+  return 0;
+}
+
+// mkdir, mknod, symlink act on every target; success if any branch succeeded.
+void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::Func f,
+                   const std::function<int(int root, const std::string& path)>& make) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  CreatePlan plan = plan_create(b, *snap, f, parent, name);
+  if (plan.err) return reply.err(plan.err);
+  policy::ErrAny agg;
+  std::optional<size_t> made;
+  for (size_t t : plan.targets) {
+    const auto& rt = snap->branches[t].rt;
+    int r;
+    {
+      AsCaller as(req);
+      r = make(rt->root_fd(), plan.path);
+    }
+    if (r < 0) rt->note_error(-r);
+    agg.add(r < 0 ? -r : 0);
+    if (r == 0) {
+      rt->cache.put(plan.path, true);
+      if (!made) made = t;
+    }
+  }
+  if (int e = agg.result(); e || !made) return reply.err(e ? e : EIO);
+  fuse_entry_param e{};
+  if (int err = new_entry(b, *snap, parent, name, plan.path, *made, e)) return reply.err(err);
+  reply.entry(e);
+}
+
+}  // namespace
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  mode_t m = apply_umask(req, mode);
+  create_on_all(req, parent, name, policy::Func::mkdir,
+                [m](int root, const std::string& p) { return fs::mkdir(root, p, m); });
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  mode_t m = (mode & S_IFMT) | apply_umask(req, mode & 07777);
+  create_on_all(req, parent, name, policy::Func::mknod,
+                [m, rdev](int root, const std::string& p) { return fs::mknod(root, p, m, rdev); });
+}
+
+void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  std::string target(link);
+  create_on_all(req, parent, name, policy::Func::symlink, [&target](int root, const std::string& p) {
+    return fs::symlink(root, target.c_str(), p);
+  });
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  CreatePlan plan = plan_create(b, *snap, policy::Func::create, parent, name);
+  if (plan.err) return reply.err(plan.err);
+  // create uses the first target only (FEATURES.md §4.1).
+  size_t t = plan.targets.front();
+  const auto& br = snap->branches[t];
+  int fd;
+  {
+    AsCaller as(req);
+    fd = fs::open(br.rt->root_fd(), plan.path, branch_open_flags(*snap->config, fi->flags) | O_CREAT,
+                  apply_umask(req, mode));
+  }
+  if (fd < 0) {
+    br.rt->note_error(-fd);
+    return reply.err(-fd);
+  }
+  br.rt->cache.put(plan.path, true);
+  br.rt->counters.creates_chosen.fetch_add(1, std::memory_order_relaxed);
+  auto h = new_file_handle(fd, br, *snap->config, fi);
+  fuse_entry_param e{};
+  if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.err(err);
+  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(e.ino, std::move(h)));
+  reply.create(e, *fi);
+}
+
+}  // namespace mfs::bridge

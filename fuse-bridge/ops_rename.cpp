@@ -1,0 +1,167 @@
+// rename and link with mergerfs's two algorithms (FEATURES.md §4.2, §4.3): path-preserving
+// (act only where the source is) and create-path (clone the destination's parent as needed).
+#include <linux/fs.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#include "actors/branch_fs.hpp"
+#include "actors/branch_runtime.hpp"
+#include "config/config.hpp"
+#include "fuse-bridge/branch_probe.hpp"
+#include "fuse-bridge/fanout.hpp"
+#include "fuse-bridge/ops.hpp"
+#include "policy/aggregate.hpp"
+#include "policy/policy.hpp"
+
+namespace mfs::bridge {
+namespace {
+
+bool path_preserving(const config::Config& cfg) {
+  return !cfg.ignorepponrename &&
+         policy::path_preserving(cfg.func[static_cast<size_t>(policy::Func::create)]);
+}
+
+// Branch picks of the action policy for `f` on `path`, probing for real.
+policy::Pick action_set(const PoolSnapshot& snap, policy::Func f, const std::string& path) {
+  BranchProbe probe(snap, /*use_cache=*/false);
+  auto facts = branch_facts(snap);
+  return policy::action(snap.config->func[static_cast<size_t>(f)], facts, probe, path,
+                        policy::default_random());
+}
+
+bool exists_anywhere(const PoolSnapshot& snap, const std::string& path) {
+  for (const auto& br : snap.branches) {
+    struct stat st {};
+    if (br.rt->healthy() && fs::lstat(br.rt->root_fd(), path, st) == 0) return true;
+  }
+  return false;
+}
+
+void forget_both(const PoolSnapshot& snap, const std::string& from, const std::string& to) {
+  for (const auto& br : snap.branches) {
+    br.rt->cache.forget_tree(from);
+    br.rt->cache.forget_tree(to);
+  }
+}
+
+}  // namespace
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+               const char* newname, unsigned int flags) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  if (flags & RENAME_EXCHANGE) return reply.err(EINVAL);
+  if (flags & ~RENAME_NOREPLACE) return reply.err(EINVAL);
+  if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  auto from = b.nodes().child_path(parent, name);
+  auto to = b.nodes().child_path(newparent, newname);
+  if (!from || !to) return reply.err(ENOENT);
+  if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.err(EEXIST);
+  auto pick = action_set(*snap, policy::Func::rename, *from);
+  if (!pick.ok()) return reply.err(pick.err);
+
+  const bool pp = path_preserving(*snap->config);
+  std::optional<size_t> tmpl;
+  if (!pp) {
+    Found t = b.search(*snap, policy::Func::getattr, parent_of(*to));
+    if (t.err == 0) tmpl = t.branch;
+  }
+  std::vector<std::pair<size_t, std::string>> remove;  // (branch, path) cleaned after success
+  bool any_ok = false;
+  int first_err = 0, non_enoent_err = 0;
+  for (size_t i = 0; i < snap->branches.size(); ++i) {
+    const auto& rt = snap->branches[i].rt;
+    bool in_set = std::find(pick.branches.begin(), pick.branches.end(), i) != pick.branches.end();
+    if (!in_set) {
+      remove.emplace_back(i, *to);
+      continue;
+    }
+    if (!rt->healthy()) {
+      if (!first_err) first_err = EIO;
+      non_enoent_err = non_enoent_err ? non_enoent_err : EIO;
+      continue;
+    }
+    int r = fs::rename(rt->root_fd(), *from, *to, flags);
+    if (r == -ENOENT && !pp && tmpl) {
+      if (fs::clone_path(snap->branches[*tmpl].rt->root_fd(), rt->root_fd(), parent_of(*to)) == 0)
+        r = fs::rename(rt->root_fd(), *from, *to, flags);
+    }
+    if (r == 0) {
+      any_ok = true;
+      continue;
+    }
+    if (!first_err) first_err = -r;
+    if (r != -ENOENT && !non_enoent_err) non_enoent_err = -r;
+    remove.emplace_back(i, *from);
+  }
+  if (!any_ok) {
+    forget_both(*snap, *from, *to);
+    // Path-preserving: the destination's parent missing where the source is means the move
+    // would cross branches: EXDEV, so tools fall back to copy + delete. A real error from the
+    // branch (EISDIR, ENOTEMPTY, ...) is passed on as a plain filesystem would.
+    if (non_enoent_err) return reply.err(non_enoent_err);
+    return reply.err(pp ? EXDEV : first_err ? first_err : EXDEV);
+  }
+  for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
+  forget_both(*snap, *from, *to);
+  b.nodes().rename(parent, name, newparent, newname);
+  reply.err(0);
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  auto from = b.nodes().path(ino);
+  auto to = b.nodes().child_path(newparent, newname);
+  if (!from || !to) return reply.err(ENOENT);
+  auto pick = action_set(*snap, policy::Func::link, *from);
+  if (!pick.ok()) return reply.err(pick.err);
+  const bool pp = path_preserving(*snap->config);
+  std::optional<size_t> tmpl;
+  if (!pp) {
+    Found t = b.search(*snap, policy::Func::getattr, parent_of(*to));
+    if (t.err == 0) tmpl = t.branch;
+  }
+  std::optional<size_t> made;
+  int last_err = EXDEV;
+  for (size_t i : pick.branches) {
+    const auto& rt = snap->branches[i].rt;
+    if (!rt->healthy()) {
+      last_err = EIO;
+      continue;
+    }
+    int r = fs::link(rt->root_fd(), *from, *to);
+    if (r == -ENOENT && !pp && tmpl) {
+      if (fs::clone_path(snap->branches[*tmpl].rt->root_fd(), rt->root_fd(), parent_of(*to)) == 0)
+        r = fs::link(rt->root_fd(), *from, *to);
+    }
+    if (r == 0) {
+      rt->cache.put(*to, true);
+      if (!made) made = i;
+      continue;
+    }
+    // The destination's parent is missing where the source is: a cross-branch link.
+    last_err = (r == -ENOENT && pp) ? EXDEV : -r;
+  }
+  if (!made) return reply.err(last_err);
+  fuse_entry_param e{};
+  Found f = b.search(*snap, policy::Func::getattr, *to);
+  if (f.err) return reply.err(f.err);
+  b.present(*snap, f.branch, *to, f.st);
+  e.attr = f.st;
+  e.generation = kGeneration;
+  e.attr_timeout = b.attr_timeout(*snap, f.st);
+  e.entry_timeout = b.entry_timeout(*snap);
+  e.ino = b.nodes().add_lookup(newparent, newname);
+  // The source name's node still has nlink=1 cached in the kernel.
+  b.invalidator().inode(ino);
+  reply.entry(e);
+}
+
+}  // namespace mfs::bridge
