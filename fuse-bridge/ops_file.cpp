@@ -1,5 +1,6 @@
 // open, read, write, flush, fsync, release: inline on the handle's branch fd.
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,7 +20,10 @@ FileHandle* file_of(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(f
 }  // namespace
 
 int branch_open_flags(const config::Config& cfg, int flags) {
-  flags &= ~(O_CREAT | O_EXCL | O_NOCTTY);
+  // O_DIRECT stays between the application and the kernel's FUSE client (no FUSE page cache
+  // for that open); the branch gets buffered I/O: FUSE buffers carry no alignment guarantee
+  // and tmpfs-like branches may refuse O_DIRECT.
+  flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT);
   if (cfg.cache_writeback) {
     if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;
     flags &= ~O_APPEND;
@@ -35,13 +39,19 @@ std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
     h->owner = st.st_uid;
     h->privileged_bits = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
   }
+  // libfuse 3.14 cannot ask for FUSE_DIRECT_IO_ALLOW_MMAP, and the kernel refuses shared
+  // mmap on direct-io files without it: cache.files=off therefore uses the page cache dropped
+  // at each open (as `partial`), so sqlite & co. work with default options. README explains.
   switch (cfg.cache_files) {
-    case config::CacheFiles::off: fi->direct_io = 1; break;
-    case config::CacheFiles::partial: fi->keep_cache = 0; break;
-    case config::CacheFiles::full: fi->keep_cache = 1; break;
+    case config::CacheFiles::off:
+    case config::CacheFiles::partial:
+    case config::CacheFiles::per_process: fi->keep_cache = 0; break;
+    case config::CacheFiles::full:
     case config::CacheFiles::auto_full: fi->keep_cache = 1; break;
-    case config::CacheFiles::per_process: fi->direct_io = 1; break;
   }
+  fi->noflush = cfg.flush_on_close == config::FlushOnClose::never ||
+                (cfg.flush_on_close == config::FlushOnClose::opened_for_write &&
+                 (fi->flags & O_ACCMODE) == O_RDONLY);
   return h;
 }
 
@@ -123,6 +133,45 @@ void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   if (!h) return reply.err(0);
   int r = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
   reply.err(r < 0 ? errno : 0);
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len,
+                  fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.err(EBADF);
+  if (::fallocate(h->fd, mode, off, len) < 0) {
+    int e = errno;
+    h->branch->note_error(e);
+    return reply.err(e);
+  }
+  if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
+    h->branch->note_written(static_cast<uint64_t>(len));
+  reply.err(0);
+}
+
+void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info* fi_in,
+                        fuse_ino_t, off_t off_out, fuse_file_info* fi_out, size_t len,
+                        int flags) {
+  Reply reply(req);
+  FileHandle* in = file_of(fi_in);
+  FileHandle* out = file_of(fi_out);
+  if (!in || !out) return reply.err(EBADF);
+  loff_t a = off_in, b = off_out;
+  // Across branches this is EXDEV (or a copy by the kernel); callers fall back to read/write.
+  ssize_t n = ::copy_file_range(in->fd, &a, out->fd, &b, len, static_cast<unsigned>(flags));
+  if (n < 0) return reply.err(errno);
+  out->branch->note_written(static_cast<uint64_t>(n));
+  reply.write(static_cast<size_t>(n));
+}
+
+void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
+  Reply reply(req);
+  FileHandle* h = file_of(fi);
+  if (!h) return reply.err(EBADF);
+  off_t r = ::lseek(h->fd, off, whence);
+  if (r < 0) return reply.err(errno);
+  reply.lseek(r);
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {

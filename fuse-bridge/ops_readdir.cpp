@@ -152,6 +152,25 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
   readdir_common(req, ino, size, off, fi, true);
 }
 
+// Every branch's copy of the directory is synced.
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  DirHandle* d = dir_of(fi);
+  int first_err = 0;
+  bool any = false;
+  for (const auto& br : snap->branches) {
+    if (!br.rt->healthy()) continue;
+    int fd = fs::open_dir(br.rt->root_fd(), d->path);
+    if (fd < 0) continue;
+    any = true;
+    if ((datasync ? ::fdatasync(fd) : ::fsync(fd)) < 0 && !first_err) first_err = errno;
+    ::close(fd);
+  }
+  reply.err(any ? first_err : ENOENT);
+}
+
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   delete dir_of(fi);

@@ -51,7 +51,11 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   ops.write = op_write;
   ops.flush = op_flush;
   ops.fsync = op_fsync;
+  ops.fallocate = op_fallocate;
+  ops.copy_file_range = op_copy_file_range;
+  ops.lseek = op_lseek;
   ops.release = op_release;
+  ops.fsyncdir = op_fsyncdir;
   ops.readlink = op_readlink;
   ops.create = op_create;
   ops.mkdir = op_mkdir;
