@@ -10,6 +10,15 @@
 namespace mfs {
 namespace {
 
+using Job = std::shared_ptr<std::function<void()>>;
+
+caf::behavior migration_actor(caf::event_based_actor* self, std::string) {
+  return {[=](const Job& job) {
+    (*job)();
+    self->quit();
+  }};
+}
+
 class ActorRuntime final : public PoolRuntime {
  public:
   ActorRuntime(const config::Config& cfg, SnapshotStore& store) : store_(store) {
@@ -34,6 +43,14 @@ class ActorRuntime final : public PoolRuntime {
     msg::ControlWrite w{std::move(key), std::move(value),
                         std::make_shared<std::function<void(int)>>(std::move(done))};
     if (coordinator_) caf::anon_send(coordinator_, std::move(w));
+  }
+
+  // Each move gets its own detached migration actor (its own thread: copies block).
+  void submit(std::string label, std::function<void()> work) override {
+    if (!system_) return;  // dropping `work` answers its request with EIO
+    auto job = std::make_shared<std::function<void()>>(std::move(work));
+    auto a = system_->spawn<caf::detached>(migration_actor, std::move(label));
+    caf::anon_send(a, job);
   }
 
   std::optional<std::string> get_extra(const std::string& key) override {

@@ -7,13 +7,14 @@
 
 #include "actors/snapshot_store.hpp"
 #include "messages/control_sink.hpp"
+#include "messages/migration_sink.hpp"
 
 namespace mfs {
 namespace config {
 struct Config;
 }
 
-class PoolRuntime : public ControlSink {
+class PoolRuntime : public ControlSink, public MigrationSink {
  public:
   virtual ~PoolRuntime() = default;
   // Starts the coordinator and one actor per branch; publishes the first snapshot into `store`.

@@ -66,9 +66,19 @@ FileHandle::~FileHandle() {
 
 FileHandle* Bridge::register_handle(NodeId node, std::unique_ptr<FileHandle> h) {
   FileHandle* raw = h.get();
+  h->node = node;
   std::lock_guard lk(handles_mu_);
-  handles_[node].push_back(std::shared_ptr<FileHandle>(std::move(h)));
+  auto& v = handles_[node];
+  h->io = v.empty() ? std::make_shared<std::shared_mutex>() : v.front()->io;
+  v.push_back(std::shared_ptr<FileHandle>(std::move(h)));
   return raw;
+}
+
+std::vector<std::shared_ptr<FileHandle>> Bridge::handles_of(NodeId node) const {
+  std::lock_guard lk(handles_mu_);
+  auto it = handles_.find(node);
+  if (it == handles_.end()) return {};
+  return it->second;
 }
 
 void Bridge::release_handle(NodeId node, FileHandle* h) {

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "actors/snapshot_store.hpp"
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
+#include "messages/migration_sink.hpp"
 #include "messages/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
 
@@ -46,6 +48,11 @@ struct FileHandle {
   int fd = -1;
   std::shared_ptr<BranchRuntime> branch;
   std::string branch_path;
+  int flags = 0;      // the open's flags, to reopen after a move
+  NodeId node = 0;
+  // Shared by every handle of the node: reads and writes hold it shared, a move exclusive, so
+  // later writes to that file queue behind the move while everything else flows.
+  std::shared_ptr<std::shared_mutex> io;
   uid_t owner = 0;
   bool privileged_bits = false;  // set-user-ID/set-group-ID present at open
 };
@@ -89,6 +96,9 @@ class Bridge {
   FileHandle* register_handle(NodeId node, std::unique_ptr<FileHandle> h);
   void release_handle(NodeId node, FileHandle* h);
   std::shared_ptr<FileHandle> open_handle(NodeId node) const;
+  std::vector<std::shared_ptr<FileHandle>> handles_of(NodeId node) const;
+  void set_migration_sink(MigrationSink* m) { migrations_ = m; }
+  MigrationSink* migrations() const { return migrations_; }
 
   // The attributes shown for the root when no branch is usable.
   struct stat fake_root() const;
@@ -99,6 +109,7 @@ class Bridge {
   NodeTable nodes_;
   std::unique_ptr<ControlFile> control_;
   Invalidator invalidator_;
+  MigrationSink* migrations_ = nullptr;
   mutable std::mutex handles_mu_;
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;
   struct stat control_attr_ {};

@@ -162,6 +162,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   auto runtime = PoolRuntime::start(cfg, store);
   bridge::Bridge bridge(store, cfg.mountpoint);
   bridge.control().set_sink(runtime.get());
+  bridge.set_migration_sink(runtime.get());
 
   bridge::Session session;
   bridge::MountOptions mo;

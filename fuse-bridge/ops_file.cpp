@@ -11,6 +11,7 @@
 #include "fuse-bridge/open_flags.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/credentials.hpp"
+#include "fuse-bridge/move_on_enospc.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -34,6 +35,7 @@ int branch_open_flags(const config::Config& cfg, int flags) {
 std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
                                             const config::Config& cfg, fuse_file_info* fi) {
   auto h = std::make_unique<FileHandle>(fd, br.rt, br.path);
+  h->flags = fi->flags;
   struct stat st {};
   if (::fstat(fd, &st) == 0) {
     h->owner = st.st_uid;
@@ -79,6 +81,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   Reply reply(req);
   FileHandle* h = file_of(fi);
   if (!h) return reply.buf(nullptr, 0);
+  std::shared_lock lk(*h->io);
   fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
   bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
   bv.buf[0].fd = h->fd;
@@ -105,11 +108,18 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
   Reply reply(req);
   FileHandle* h = file_of(fi);
   if (!h) return reply.err(EBADF);
+  std::shared_lock lk(*h->io);
   clear_privileged_bits(req, *h);
   ssize_t n = ::pwrite(h->fd, buf, size, off);
   if (n < 0) {
     int e = errno;
     h->branch->note_error(e);
+    Bridge& b = bridge_of(req);
+    if ((e == ENOSPC || e == EDQUOT) && b.snapshot()->config->moveonenospc.enabled &&
+        b.migrations()) {
+      lk.unlock();
+      return start_move(b, reply, *h, buf, size, off, e);
+    }
     return reply.err(e);
   }
   // Tracked free space drops now, not at the next statvfs, so minfreespace is not overshot.

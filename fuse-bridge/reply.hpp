@@ -20,6 +20,11 @@ class Reply {
   }
 
   fuse_req_t req() const { return req_; }
+  // Hands the request to another guard (work that continues elsewhere); this one stays silent.
+  std::shared_ptr<Reply> transfer() {
+    done_.store(true, std::memory_order_release);
+    return std::make_shared<Reply>(req_);
+  }
   bool replied() const { return done_.load(std::memory_order_acquire); }
 
   // errno > 0 is an error; 0 is success for ops that reply with an error code only.
