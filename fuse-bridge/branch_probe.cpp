@@ -55,7 +55,7 @@ std::vector<policy::BranchFacts> branch_facts(const PoolSnapshot& snap) {
     f.used = b.rt->used();
     f.total = b.rt->total();
     f.statvfs_ok = b.rt->statvfs_ok();
-    f.readonly_fs = b.rt->readonly_fs();
+    f.readonly_fs = b.rt->readonly_fs() || b.rt->health() == BranchHealth::readonly;
     f.healthy = b.rt->healthy();
     out.push_back(f);
   }

@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <ctime>
+
 #include "actors/branch_runtime.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/branch_probe.hpp"
@@ -48,9 +50,34 @@ void Bridge::present(const PoolSnapshot& snap, size_t branch, const std::string&
   present(snap, snap.branches[branch].path, path, st);
 }
 
+bool symlinkified(const config::Config& cfg, const struct stat& st) {
+  if (!cfg.symlinkify || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) return false;
+  if (st.st_mode & 0222) return false;
+  time_t now = ::time(nullptr);
+  return now - st.st_mtime > cfg.symlinkify_timeout && now - st.st_ctime > cfg.symlinkify_timeout;
+}
+
 void Bridge::present(const PoolSnapshot& snap, const std::string& branch_path,
                      const std::string& path, struct stat& st) const {
-  auto mode = static_cast<InodeMode>(snap.config->inodecalc);
+  const auto& cfg = *snap.config;
+  // follow-symlinks: show the target's attributes (a dangling link stays a link).
+  if (cfg.follow_symlinks != config::FollowSymlinks::never && S_ISLNK(st.st_mode)) {
+    struct stat t {};
+    std::string full = branch_path + path;
+    if (::stat(full.c_str(), &t) == 0) {
+      bool take = cfg.follow_symlinks == config::FollowSymlinks::all ||
+                  (cfg.follow_symlinks == config::FollowSymlinks::directory && S_ISDIR(t.st_mode)) ||
+                  (cfg.follow_symlinks == config::FollowSymlinks::regular && S_ISREG(t.st_mode));
+      if (take) st = t;
+    }
+  }
+  // symlinkify: old read-only files show as links to their branch path.
+  if (symlinkified(cfg, st)) {
+    st.st_mode = S_IFLNK | 0777;
+    st.st_size = static_cast<off_t>(branch_path.size() + path.size());
+    st.st_blocks = 0;
+  }
+  auto mode = static_cast<InodeMode>(cfg.inodecalc);
   st.st_ino = calc_ino(mode, branch_path, path, st.st_ino, S_ISDIR(st.st_mode));
 }
 

@@ -21,6 +21,10 @@
 #include "messages/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
 
+namespace mfs::config {
+struct Config;
+}
+
 namespace mfs::bridge {
 
 class ControlFile;
@@ -49,6 +53,8 @@ struct FileHandle {
   std::shared_ptr<BranchRuntime> branch;
   std::string branch_path;
   int flags = 0;      // the open's flags, to reopen after a move
+  bool nullrw = false;
+  bool dropcache = false;
   NodeId node = 0;
   // Shared by every handle of the node: reads and writes hold it shared, a move exclusive, so
   // later writes to that file queue behind the move while everything else flows.
@@ -114,6 +120,10 @@ class Bridge {
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;
   struct stat control_attr_ {};
 };
+
+// symlinkify (FEATURES.md §1.2): a non-directory without write bits, unchanged for longer than
+// the timeout, is shown as a symlink to its branch path.
+bool symlinkified(const config::Config& cfg, const struct stat& st);
 
 // Fills the lowlevel op table (every op lives in an ops_*.cpp file).
 void fill_ops(fuse_lowlevel_ops& ops);

@@ -157,6 +157,22 @@ std::optional<NodeId> NodeTable::find(NodeId parent, std::string_view name) cons
   return it->second;
 }
 
+std::optional<NodeId> NodeTable::ref(NodeId id) {
+  std::lock_guard lk(mu_);
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return std::nullopt;
+  ++it->second.nlookup;
+  return id;
+}
+
+std::optional<NodeId> NodeTable::parent(NodeId id) const {
+  std::lock_guard lk(mu_);
+  if (id == kRootId) return kRootId;
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || !it->second.linked) return std::nullopt;
+  return it->second.parent;
+}
+
 size_t NodeTable::size() const {
   std::lock_guard lk(mu_);
   return nodes_.size();

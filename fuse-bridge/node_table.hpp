@@ -36,6 +36,9 @@ class NodeTable {
   // The node a name points at, if known.
   std::optional<NodeId> find(NodeId parent, std::string_view name) const;
   size_t size() const;
+  // For lookups of "." and "..": the node itself or its parent, counted as one more lookup.
+  std::optional<NodeId> ref(NodeId id);
+  std::optional<NodeId> parent(NodeId id) const;
 
  private:
   struct Node {

@@ -1,8 +1,13 @@
 // Every lowlevel operation the bridge implements, one group per ops_*.cpp file.
 #pragma once
+#include <string>
+
 #include "fuse-bridge/reply.hpp"
+#include "messages/pool_snapshot.hpp"
 
 namespace mfs::bridge {
+
+class Bridge;
 
 void op_init(void* userdata, fuse_conn_info* conn);
 void op_destroy(void* userdata);
@@ -37,6 +42,12 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
+// Creates a symlink through the create policy (rename-exdev/link-exdev fallbacks). 0 or errno.
+int create_symlink(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
+                   fuse_ino_t parent, const char* name, const std::string& target,
+                   fuse_entry_param& e);
+// Auto-RO (FEATURES.md §2.3): RW branches that refuse a probe file with EROFS are demoted.
+bool detect_readonly_branches(const PoolSnapshot& snap);
 // ops_remove.cpp
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);

@@ -2,6 +2,7 @@
 // cloned there as root, the object is made as the caller with the caller's umask.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <climits>
@@ -85,18 +86,17 @@ int new_entry(Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent, const char
   return 0;
 }
 
-// mkdir, mknod, symlink act on every target; success if any branch succeeded.
-void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::Func f,
-                   const std::function<int(int root, const std::string& path)>& make) {
-  Reply reply(req);
-  Bridge& b = bridge_of(req);
-  auto snap = b.snapshot();
-  CreatePlan plan = plan_create(b, *snap, f, parent, name);
-  if (plan.err) return reply.err(plan.err);
+// mkdir, mknod, symlink act on every target; success if any branch succeeded. 0 or errno.
+int make_on_all(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent,
+                const char* name, policy::Func f,
+                const std::function<int(int root, const std::string& path)>& make,
+                fuse_entry_param& e) {
+  CreatePlan plan = plan_create(b, snap, f, parent, name);
+  if (plan.err) return plan.err;
   policy::ErrAny agg;
   std::optional<size_t> made;
   for (size_t t : plan.targets) {
-    const auto& rt = snap->branches[t].rt;
+    const auto& rt = snap.branches[t].rt;
     int r;
     {
       AsCaller as(req);
@@ -109,13 +109,54 @@ void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::
       if (!made) made = t;
     }
   }
-  if (int e = agg.result(); e || !made) return reply.err(e ? e : EIO);
+  if (int err = agg.result(); err || !made) return err ? err : EIO;
+  return new_entry(b, snap, parent, name, plan.path, *made, e);
+}
+
+void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::Func f,
+                   const std::function<int(int root, const std::string& path)>& make) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
   fuse_entry_param e{};
-  if (int err = new_entry(b, *snap, parent, name, plan.path, *made, e)) return reply.err(err);
+  int err = make_on_all(req, b, *snap, parent, name, f, make, e);
+  // A branch that turned read-only under us (ext4 after errors): demote it and try once more.
+  if (err == EROFS && detect_readonly_branches(*snap)) {
+    snap = b.snapshot();
+    err = make_on_all(req, b, *snap, parent, name, f, make, e);
+  }
+  if (err) return reply.err(err);
   reply.entry(e);
 }
 
 }  // namespace
+
+bool detect_readonly_branches(const PoolSnapshot& snap) {
+  bool demoted = false;
+  for (const auto& br : snap.branches) {
+    if (br.mode != BranchMode::RW || br.rt->readonly_fs() || !br.rt->healthy()) continue;
+    if (br.rt->health() == BranchHealth::readonly) continue;
+    std::string probe = "/.mergerfs.rocheck." + std::to_string(::getpid());
+    int fd = fs::open(br.rt->root_fd(), probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+      fs::unlink(br.rt->root_fd(), probe);
+    } else if (fd == -EROFS) {
+      br.rt->set_health(BranchHealth::readonly);
+      syslog(LOG_WARNING, "branch %s is read-only: excluded from creates", br.path.c_str());
+      demoted = true;
+    }
+  }
+  return demoted;
+}
+
+int create_symlink(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent,
+                   const char* name, const std::string& target, fuse_entry_param& e) {
+  return make_on_all(req, b, snap, parent, name, policy::Func::symlink,
+                     [&target](int root, const std::string& p) {
+                       return fs::symlink(root, target.c_str(), p);
+                     }, e);
+}
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   mode_t m = apply_umask(req, mode);
@@ -142,6 +183,10 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   CreatePlan plan = plan_create(b, *snap, policy::Func::create, parent, name);
+  if (plan.err == EROFS && detect_readonly_branches(*snap)) {
+    snap = b.snapshot();
+    plan = plan_create(b, *snap, policy::Func::create, parent, name);
+  }
   if (plan.err) return reply.err(plan.err);
   // create uses the first target only (FEATURES.md §4.1).
   size_t t = plan.targets.front();

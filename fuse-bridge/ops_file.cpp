@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
+
+#include <vector>
 #include <unistd.h>
 
 #include "actors/branch_fs.hpp"
@@ -36,6 +38,8 @@ std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
                                             const config::Config& cfg, fuse_file_info* fi) {
   auto h = std::make_unique<FileHandle>(fd, br.rt, br.path);
   h->flags = fi->flags;
+  h->nullrw = cfg.nullrw;
+  h->dropcache = cfg.dropcacheonclose;
   struct stat st {};
   if (::fstat(fd, &st) == 0) {
     h->owner = st.st_uid;
@@ -71,7 +75,15 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Found f = b.search(*snap, policy::Func::open, *path);
   if (f.err) return reply.err(f.err);
   const auto& br = snap->branches[f.branch];
-  int fd = fs::open(br.rt->root_fd(), *path, branch_open_flags(*snap->config, fi->flags));
+  int flags = branch_open_flags(*snap->config, fi->flags);
+  int fd;
+  if (S_ISLNK(f.st.st_mode) && snap->config->follow_symlinks != config::FollowSymlinks::never) {
+    // follow-symlinks showed the target: open it (wherever the link points).
+    fd = ::open((br.path + *path).c_str(), flags | O_CLOEXEC);
+    if (fd < 0) fd = -errno;
+  } else {
+    fd = fs::open(br.rt->root_fd(), *path, flags);
+  }
   if (fd < 0) return reply.err(-fd);
   fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, new_file_handle(fd, br, *snap->config, fi)));
   reply.open(*fi);
@@ -81,6 +93,10 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   Reply reply(req);
   FileHandle* h = file_of(fi);
   if (!h) return reply.buf(nullptr, 0);
+  if (h->nullrw) {
+    std::vector<char> zeros(size);
+    return reply.buf(zeros.data(), size);  // nullrw: benchmarking the FUSE ceiling
+  }
   std::shared_lock lk(*h->io);
   fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
   bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
@@ -108,6 +124,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
   Reply reply(req);
   FileHandle* h = file_of(fi);
   if (!h) return reply.err(EBADF);
+  if (h->nullrw) return reply.write(size);
   std::shared_lock lk(*h->io);
   clear_privileged_bits(req, *h);
   ssize_t n = ::pwrite(h->fd, buf, size, off);
@@ -186,7 +203,14 @@ void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info*
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
-  if (FileHandle* h = file_of(fi)) bridge_of(req).release_handle(ino, h);
+  if (FileHandle* h = file_of(fi)) {
+    if (h->dropcache) {
+      // Twice, as mergerfs does: the first pass may leave pages still being written back.
+      ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);
+      ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);
+    }
+    bridge_of(req).release_handle(ino, h);
+  }
   reply.err(0);
 }
 

@@ -22,6 +22,23 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return reply.entry(e);
   }
   if (std::strlen(name) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  // "." and ".." by node id: what NFS export (export-support) asks after a server restart.
+  if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
+    auto target = name[1] ? b.nodes().parent(parent) : std::optional<NodeId>(parent);
+    auto tpath = target ? b.nodes().path(*target) : std::nullopt;
+    if (!tpath) return reply.err(ENOENT);
+    Found f = b.search(*snap, policy::Func::getattr, *tpath);
+    if (f.err) return reply.err(f.err);
+    b.present(*snap, f.branch, *tpath, f.st);
+    fuse_entry_param e{};
+    e.attr = f.st;
+    e.generation = kGeneration;
+    e.attr_timeout = b.attr_timeout(*snap, f.st);
+    e.entry_timeout = b.entry_timeout(*snap);
+    if (*target != kRootId) b.nodes().ref(*target);
+    e.ino = *target;
+    return reply.entry(e);
+  }
   auto path = b.nodes().child_path(parent, name);
   if (!path) return reply.err(ENOENT);
   Found f = b.search(*snap, policy::Func::getattr, *path);

@@ -21,6 +21,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   if (!path) return reply.err(ENOENT);
   Found f = b.search(*snap, policy::Func::readlink, *path);
   if (f.err) return reply.err(f.err);
+  if (symlinkified(*snap->config, f.st))
+    return reply.readlink((snap->branches[f.branch].path + *path).c_str());
   std::string target;
   int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
   if (r < 0) return reply.err(-r);

@@ -47,6 +47,56 @@ void forget_both(const PoolSnapshot& snap, const std::string& from, const std::s
   }
 }
 
+constexpr const char* kExdevDir = "/.mergerfs_rename_exdev";
+
+// "../../x" style path from directory `from_dir` to `target` (both fusepaths).
+std::string relative_to(const std::string& from_dir, const std::string& target) {
+  std::string up;
+  for (char c : from_dir)
+    if (c == '/') up += "../";
+  if (from_dir == "/") up.clear();
+  return up + target.substr(1);
+}
+
+// rename-exdev (FEATURES.md §4.2): the source moves aside under /.mergerfs_rename_exdev on its
+// branches and a symlink takes its new name. Any failure puts everything back: EXDEV.
+int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
+                          const std::vector<size_t>& set, fuse_ino_t newparent,
+                          const char* newname, const std::string& from, const std::string& to) {
+  const auto& cfg = *snap.config;
+  std::string aside = std::string(kExdevDir) + from;
+  std::vector<size_t> moved;
+  auto undo = [&] {
+    for (size_t i : moved) fs::rename(snap.branches[i].rt->root_fd(), aside, from);
+    return EXDEV;
+  };
+  for (size_t i : set) {
+    int root = snap.branches[i].rt->root_fd();
+    if (fs::mkdir(root, kExdevDir, 01777) == 0) fs::chmod(root, kExdevDir, 01777);
+    // The source's parent chain, with its modes, under the aside folder.
+    std::string dir = parent_of(from), built = kExdevDir;
+    for (size_t pos = 1; pos < dir.size();) {
+      size_t next = dir.find('/', pos);
+      if (next == std::string::npos) next = dir.size();
+      built += dir.substr(pos - 1, next - pos + 1);
+      struct stat st {};
+      mode_t m = fs::lstat(root, dir.substr(0, next), st) == 0 ? (st.st_mode & 07777) : 0755;
+      fs::mkdir(root, built, m);
+      pos = next + 1;
+    }
+    if (fs::rename(root, from, aside) < 0) return undo();
+    moved.push_back(i);
+  }
+  std::string target = cfg.rename_exdev == config::RenameExdev::rel_symlink
+                           ? relative_to(parent_of(to), aside)
+                           : b.mountpoint() + aside;
+  for (const auto& br : snap.branches) fs::unlink(br.rt->root_fd(), to);
+  fuse_entry_param e{};
+  if (create_symlink(req, b, snap, newparent, newname, target, e) != 0) return undo();
+  b.nodes().forget(e.ino, 1);  // the kernel learns the new name by lookup
+  return 0;
+}
+
 }  // namespace
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
@@ -104,6 +154,14 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     // would cross branches: EXDEV, so tools fall back to copy + delete. A real error from the
     // branch (EISDIR, ENOTEMPTY, ...) is passed on as a plain filesystem would.
     if (non_enoent_err) return reply.err(non_enoent_err);
+    if (pp && snap->config->rename_exdev != config::RenameExdev::passthrough) {
+      int r = rename_exdev_fallback(req, b, *snap, pick.branches, newparent, newname, *from, *to);
+      if (r == 0) {
+        b.nodes().remove_name(parent, name);
+        forget_both(*snap, *from, *to);
+      }
+      return reply.err(r);
+    }
     return reply.err(pp ? EXDEV : first_err ? first_err : EXDEV);
   }
   for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
@@ -148,6 +206,29 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
     }
     // The destination's parent is missing where the source is: a cross-branch link.
     last_err = (r == -ENOENT && pp) ? EXDEV : -r;
+  }
+  if (!made && last_err == EXDEV && snap->config->link_exdev != config::LinkExdev::passthrough) {
+    // link-exdev (FEATURES.md §4.3): a symlink instead, answered with the source's attributes
+    // and no caching (the kernel was asked for a hard link of a regular file).
+    Found src = b.search(*snap, policy::Func::getattr, *from);
+    if (src.err) return reply.err(EXDEV);
+    std::string target;
+    switch (snap->config->link_exdev) {
+      case config::LinkExdev::rel_symlink: target = relative_to(parent_of(*to), *from); break;
+      case config::LinkExdev::abs_base_symlink: {
+        Found o = b.search(*snap, policy::Func::open, *from);
+        target = snap->branches[o.err ? src.branch : o.branch].path + *from;
+        break;
+      }
+      default: target = b.mountpoint() + *from; break;
+    }
+    fuse_entry_param e{};
+    if (create_symlink(req, b, *snap, newparent, newname, target, e) != 0) return reply.err(EXDEV);
+    b.present(*snap, src.branch, *from, src.st);
+    e.attr = src.st;
+    e.attr_timeout = 0;
+    e.entry_timeout = 0;
+    return reply.entry(e);
   }
   if (!made) return reply.err(last_err);
   fuse_entry_param e{};

@@ -29,6 +29,8 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   if (cfg.posix_acl && (conn->capable & FUSE_CAP_POSIX_ACL)) conn->want |= FUSE_CAP_POSIX_ACL;
   if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
   if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
+  if (cfg.export_support && (conn->capable & FUSE_CAP_EXPORT_SUPPORT))
+    conn->want |= FUSE_CAP_EXPORT_SUPPORT;
   conn->max_write = 1024 * 1024;
 }
 
