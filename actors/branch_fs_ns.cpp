@@ -143,8 +143,12 @@ void copy_metadata(int src_root, int dst_root, const std::string& path, const st
 
 int clone_path(int src_root, int dst_root, std::string_view dir) {
   if (src_root == dst_root) return 0;
+  // Create the whole chain first, then copy metadata deepest-first: making a child directory
+  // would otherwise reset the parent's freshly copied mtime.
+  std::vector<std::pair<std::string, struct stat>> made;
   std::string path;
   size_t pos = 0;
+  int err = 0;
   while (pos < dir.size()) {
     size_t next = dir.find('/', pos + 1);
     if (next == std::string_view::npos) next = dir.size();
@@ -153,14 +157,25 @@ int clone_path(int src_root, int dst_root, std::string_view dir) {
     if (part == "/" || part.empty()) continue;
     path.append(part);
     struct stat st {};
-    if (int r = lstat(src_root, path, st); r < 0) return r;
-    if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+    if (int r = lstat(src_root, path, st); r < 0) {
+      err = r;
+      break;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      err = -ENOTDIR;
+      break;
+    }
     int r = mkdir(dst_root, path, st.st_mode & 07777);
     if (r == -EEXIST) continue;
-    if (r < 0) return r;
-    copy_metadata(src_root, dst_root, path, st);
+    if (r < 0) {
+      err = r;
+      break;
+    }
+    made.emplace_back(path, st);
   }
-  return 0;
+  for (auto it = made.rbegin(); it != made.rend(); ++it)
+    copy_metadata(src_root, dst_root, it->first, it->second);
+  return err;
 }
 
 }  // namespace mfs::fs

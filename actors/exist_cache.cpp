@@ -38,10 +38,25 @@ void ExistCache::put(std::string_view path, bool exists) {
   Shard& s = shard(path);
   std::lock_guard lk(s.mu);
   if (s.map.size() >= kMaxPerShard) s.map.clear();
-  s.map[std::string(path)] = Entry{exists, now_ns() + ttl};
+  int64_t now = now_ns();
+  s.map[std::string(path)] = Entry{exists, now + ttl, now};
+}
+
+void ExistCache::put_probe(std::string_view path, bool exists, int64_t started_ns) {
+  int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
+  if (ttl <= 0) return;
+  if (started_ns <= last_forget_ns_.load(std::memory_order_acquire)) return;
+  Shard& s = shard(path);
+  std::lock_guard lk(s.mu);
+  auto it = s.map.find(std::string(path));
+  if (it != s.map.end() && it->second.set_ns > started_ns) return;
+  if (s.map.size() >= kMaxPerShard) s.map.clear();
+  int64_t now = now_ns();
+  s.map[std::string(path)] = Entry{exists, now + ttl, started_ns};
 }
 
 void ExistCache::forget_tree(std::string_view path) {
+  last_forget_ns_.store(now_ns(), std::memory_order_release);
   std::string prefix(path);
   if (prefix.size() > 1) prefix.push_back('/');
   for (auto& s : shards_) {

@@ -22,7 +22,12 @@ class ExistCache {
   bool enabled() const { return ttl_ns_.load(std::memory_order_relaxed) > 0; }
   // nullopt: unknown or expired; probe for real.
   std::optional<bool> get(std::string_view path);
+  // A mutation through the pool: authoritative as of now.
   void put(std::string_view path, bool exists);
+  // A probe's answer, taken from a syscall started at `started_ns` (now_ns()): dropped if a
+  // mutation recorded this path after the probe began (it raced with a create or unlink).
+  void put_probe(std::string_view path, bool exists, int64_t started_ns);
+  static int64_t now_ns();
   // Drops `path` and everything below it (renames and rmdir of directories).
   void forget_tree(std::string_view path);
   void clear();
@@ -37,14 +42,15 @@ class ExistCache {
   struct Entry {
     bool exists;
     int64_t expires_ns;
+    int64_t set_ns;
   };
   struct Shard {
     mutable std::mutex mu;
     std::unordered_map<std::string, Entry> map;
   };
   Shard& shard(std::string_view path);
-  static int64_t now_ns();
   std::atomic<int64_t> ttl_ns_{1000000000};
+  std::atomic<int64_t> last_forget_ns_{0};  // probes older than a tree drop are not stored
   std::array<Shard, kShards> shards_;
 };
 

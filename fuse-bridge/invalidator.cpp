@@ -31,6 +31,10 @@ void Invalidator::inode(uint64_t ino) {
   cv_.notify_one();
 }
 
+void Invalidator::attrs_now(uint64_t ino) {
+  if (se_) fuse_lowlevel_notify_inval_inode(se_, ino, -1, 0);
+}
+
 void Invalidator::run() {
   std::unique_lock lk(mu_);
   for (;;) {

@@ -21,6 +21,9 @@ class Invalidator {
   void start(fuse_session* se);
   void stop();
   void inode(uint64_t ino);
+  // Attributes only (no page cache), synchronously: safe inside a handler, since the kernel
+  // takes no inode lock for it.
+  void attrs_now(uint64_t ino);
 
  private:
   void run();

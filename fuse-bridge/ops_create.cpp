@@ -21,6 +21,13 @@
 namespace mfs::bridge {
 namespace {
 
+// FEATURES.md §4.1: the caller's umask is not applied under a parent with a default POSIX ACL;
+// the branch filesystem then applies the ACL to the unmasked mode, as the kernel would.
+mode_t creation_mode(fuse_req_t req, int root, const std::string& path, mode_t mode) {
+  if (fs::getxattr(root, parent_of(path), "system.posix_acl_default", nullptr, 0) > 0) return mode;
+  return apply_umask(req, mode);
+}
+
 struct CreatePlan {
   int err = 0;
   std::string path;
@@ -159,15 +166,17 @@ int create_symlink(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  mode_t m = apply_umask(req, mode);
-  create_on_all(req, parent, name, policy::Func::mkdir,
-                [m](int root, const std::string& p) { return fs::mkdir(root, p, m); });
+  create_on_all(req, parent, name, policy::Func::mkdir, [req, mode](int root, const std::string& p) {
+    return fs::mkdir(root, p, creation_mode(req, root, p, mode));
+  });
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-  mode_t m = (mode & S_IFMT) | apply_umask(req, mode & 07777);
   create_on_all(req, parent, name, policy::Func::mknod,
-                [m, rdev](int root, const std::string& p) { return fs::mknod(root, p, m, rdev); });
+                [req, mode, rdev](int root, const std::string& p) {
+                  mode_t m = (mode & S_IFMT) | creation_mode(req, root, p, mode & 07777);
+                  return fs::mknod(root, p, m, rdev);
+                });
 }
 
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
@@ -195,7 +204,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   {
     AsCaller as(req);
     fd = fs::open(br.rt->root_fd(), plan.path, branch_open_flags(*snap->config, fi->flags) | O_CREAT,
-                  apply_umask(req, mode));
+                  creation_mode(req, br.rt->root_fd(), plan.path, mode));
   }
   if (fd < 0) {
     br.rt->note_error(-fd);

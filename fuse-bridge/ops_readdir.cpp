@@ -80,6 +80,8 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
   DirHandle* d = dir_of(fi);
   std::lock_guard lk(d->mu);
   if (off == 0 || !d->loaded) {
+    // The directory may have been renamed since opendir: list it where it is now.
+    if (auto now = b.nodes().path(ino)) d->path = *now;
     d->entries.clear();
     d->error = load_listing(*snap, *d);
     d->loaded = true;

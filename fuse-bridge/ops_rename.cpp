@@ -240,8 +240,9 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   e.attr_timeout = b.attr_timeout(*snap, f.st);
   e.entry_timeout = b.entry_timeout(*snap);
   e.ino = b.nodes().add_lookup(newparent, newname);
-  // The source name's node still has nlink=1 cached in the kernel.
-  b.invalidator().inode(ino);
+  // The source name's node still has the old nlink cached in the kernel: drop it before the
+  // reply, so a stat right after link() sees the new count.
+  b.invalidator().attrs_now(ino);
   reply.entry(e);
 }
 

@@ -83,4 +83,18 @@ bool is_mounted(const std::string& path);
 int run(const std::string& cmd, std::string* out = nullptr, int timeout_s = 60);
 std::string mergerfs_bin();
 
+// A textual snapshot of the tree below `root` (root included as "."), one line per entry in
+// path order: type, mode, owner, size, link count (not for directories), a content digest,
+// symlink target, device number, user.* xattrs, and, if asked, mtime (with ns). A name with
+// several hard links inside the tree shows "=first-name" of its inode. Compare two snapshots
+// with line_diff to see the lines that differ. st_ino and st_dev are never shown.
+struct TreeOptions {
+  bool mtimes = false;      // mtime of everything but directories
+  bool dir_mtimes = false;  // mtime of directories too
+  bool nlink = true;        // st_nlink of non-directories, and which names share an inode
+};
+std::string describe_tree(const std::string& root, const TreeOptions& opt = {});
+// The lines only in `got` ("+ ") and only in `want` ("- "); empty when the two are the same.
+std::string line_diff(const std::string& got, const std::string& want);
+
 }  // namespace mfs::test
