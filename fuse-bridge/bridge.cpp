@@ -122,6 +122,7 @@ void Bridge::release_handle(NodeId node, FileHandle* h) {
     }
   }
   if (v.empty()) handles_.erase(it);
+  if (last) graveyard_.bury(std::move(last));  // closed after a grace period
 }
 
 std::shared_ptr<FileHandle> Bridge::open_handle(NodeId node) const {

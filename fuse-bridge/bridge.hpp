@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/snapshot_store.hpp"
+#include "fuse-bridge/graveyard.hpp"
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
 #include "messages/migration_sink.hpp"
@@ -63,6 +64,8 @@ struct FileHandle {
   bool privileged_bits = false;  // set-user-ID/set-group-ID present at open
 };
 void clear_privileged_bits(fuse_req_t req, FileHandle& h);
+// The mode a write or truncate by the request's caller leaves (set-ID bits dropped as Linux does).
+mode_t mode_after_write(fuse_req_t req, const struct stat& st);
 
 // Where a search found a path: branch index into the snapshot, and its lstat.
 struct Found {
@@ -82,6 +85,7 @@ class Bridge {
   const std::string& mountpoint() const { return mountpoint_; }
   ControlFile& control() { return *control_; }
   Invalidator& invalidator() { return invalidator_; }
+  Graveyard& graveyard() { return graveyard_; }
   const struct stat& control_attr() const { return control_attr_; }
 
   // Runs the search policy of `f` over the snapshot for `path`, with the lstat of the pick.
@@ -115,6 +119,7 @@ class Bridge {
   NodeTable nodes_;
   std::unique_ptr<ControlFile> control_;
   Invalidator invalidator_;
+  Graveyard graveyard_;
   MigrationSink* migrations_ = nullptr;
   mutable std::mutex handles_mu_;
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;

@@ -175,7 +175,7 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
-  delete dir_of(fi);
+  bridge_of(req).graveyard().bury(std::shared_ptr<DirHandle>(dir_of(fi)));
   reply.err(0);
 }
 
