@@ -5,9 +5,11 @@
 
 #include <syslog.h>
 
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "actors/branch_runtime.hpp"
 
@@ -96,6 +98,54 @@ void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
   log_health(st);
 }
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// Summary and detail fragments of the stats answer (see the stats_atom handler).
+std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor* self,
+                                                         const BranchActorState& st) {
+  const auto& rt = *st.rt;
+  const auto& c = rt.counters;
+  auto u = [](uint64_t v) { return std::to_string(v); };
+  uint64_t avail = rt.avail(), used = rt.used(), total = rt.total();
+  uint64_t hits = rt.cache.hits.load(), misses = rt.cache.misses.load();
+  uint64_t inline_ops = c.inline_ops.load(), queued_ops = c.queued_ops.load();
+  uint64_t errors = c.errors.load(), lstat = c.lstat_calls.load();
+  size_t entries = rt.cache.size(), inflight = rt.inflight();
+  size_t mailbox = self->mailbox().size();
+  std::string health(to_string(rt.health()));
+  std::string hit_rate = hits + misses ? num(static_cast<double>(hits) / static_cast<double>(hits + misses)) : "null";
+  std::string used_pct = total ? num(100.0 * static_cast<double>(used) / static_cast<double>(total)) : "null";
+
+  std::string sum = "\"health\":\"" + health + "\",\"avail\":" + u(avail) + ",\"used\":" + u(used) +
+                    ",\"total\":" + u(total) + ",\"inline\":" + u(inline_ops) +
+                    ",\"queued\":" + u(queued_ops) + ",\"lstat\":" + u(lstat) +
+                    ",\"errors\":" + u(errors) + ",\"cache_entries\":" + u(entries) +
+                    ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) +
+                    ",\"inflight\":" + u(inflight) + ",\"mailbox\":" + u(mailbox);
+
+  int64_t oldest = rt.oldest_inflight_ns();
+  std::string oldest_ms = oldest ? num(static_cast<double>(BranchRuntime::now_ns() - oldest) / 1e6) : "0";
+  std::string det = "\"health\":\"" + health + "\",\"mailbox\":" + u(mailbox) + ",\"errors\":" + u(errors);
+  det += ",\"space\":{\"avail\":" + u(avail) + ",\"used\":" + u(used) + ",\"total\":" + u(total) +
+         ",\"used_pct\":" + used_pct + ",\"statvfs_ok\":" + (rt.statvfs_ok() ? "true" : "false") +
+         ",\"readonly_fs\":" + (rt.readonly_fs() ? "true" : "false") + "}";
+  det += ",\"ops\":{\"inline\":" + u(inline_ops) + ",\"queued\":" + u(queued_ops) +
+         ",\"lstat\":" + u(lstat) + ",\"creates_chosen\":" + u(c.creates_chosen.load()) + "}";
+  det += ",\"cache\":{\"enabled\":" + std::string(rt.cache.enabled() ? "true" : "false") +
+         ",\"ttl_s\":" + num(st.settings.cache_ttl_s) + ",\"entries\":" + u(entries) +
+         ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate + "}";
+  det += ",\"inflight\":{\"now\":" + u(inflight) + ",\"cap\":" + u(BranchRuntime::kInflightCap) +
+         ",\"oldest_ms\":" + oldest_ms + "}";
+  det += ",\"probe\":{\"in_flight\":" + std::string(st.probe_in_flight ? "true" : "false") +
+         ",\"deadline_s\":" + num(st.settings.deadline_s) +
+         ",\"refresh_s\":" + num(st.settings.refresh_s) + "}";
+  return {std::move(sum), std::move(det)};
+}
+
 }  // namespace
 
 caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchRuntime> rt,
@@ -119,21 +169,18 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchR
         st->settings = s;
         st->rt->cache.set_ttl(s.cache_ttl_s);
       },
-      [=](msg::stats_atom) -> std::string {
-        const auto& rt = *st->rt;
-        const auto& c = rt.counters;
-        std::string out = "{\"path\":\"" + rt.path() + "\",\"health\":\"" +
-                          std::string(to_string(rt.health())) + "\"";
-        out += ",\"avail\":" + std::to_string(rt.avail()) + ",\"total\":" + std::to_string(rt.total());
-        out += ",\"inline_ops\":" + std::to_string(c.inline_ops.load());
-        out += ",\"queued_ops\":" + std::to_string(c.queued_ops.load());
-        out += ",\"lstat\":" + std::to_string(c.lstat_calls.load());
-        out += ",\"errors\":" + std::to_string(c.errors.load());
-        out += ",\"cache_entries\":" + std::to_string(rt.cache.size());
-        out += ",\"cache_hits\":" + std::to_string(rt.cache.hits.load());
-        out += ",\"cache_misses\":" + std::to_string(rt.cache.misses.load());
-        out += ",\"inflight\":" + std::to_string(rt.inflight()) + "}";
-        return out;
+      // The stats dump's view of this branch: a flat summary fragment and a detail fragment
+      // (JSON members without braces; the coordinator adds id, path and mode). Figures only:
+      // no syscall, so a hung branch still answers (its health says slow).
+      [=](msg::stats_atom) -> std::tuple<std::string, std::string> {
+        return render_branch_stats(self, *st);
+      },
+      // Test-only (the coordinator sends it only under MERGERFS_TEST_HOOKS=1): hold the
+      // request and never answer, as an actor stuck in a handler would.
+      [=](msg::stats_atom, bool hold) -> caf::result<std::string, std::string> {
+        if (hold) return self->make_response_promise<std::string, std::string>();
+        auto r = render_branch_stats(self, *st);
+        return {std::move(std::get<0>(r)), std::move(std::get<1>(r))};
       },
       // Test-only hook (MERGERFS_TEST_HOOKS=1): an exception inside a handler must cost the
       // caller EIO through the reply guard, never a hang.

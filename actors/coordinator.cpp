@@ -5,8 +5,13 @@
 #include <syslog.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <set>
 
 #include "actors/branch_actor.hpp"
 #include "actors/branch_runtime.hpp"
@@ -16,6 +21,45 @@
 namespace mfs {
 namespace {
 
+// A rolling window of the last latencies (ns), for p50/p99/max in the stats dump.
+class LatencyWindow {
+ public:
+  void add(int64_t ns) {
+    v_[next_] = ns;
+    next_ = (next_ + 1) % v_.size();
+    n_ = std::min(n_ + 1, v_.size());
+  }
+  // q in [0, 1]; 0 when empty.
+  int64_t quantile(double q) const {
+    if (!n_) return 0;
+    std::array<int64_t, kSize> s{};
+    std::copy(v_.begin(), v_.begin() + static_cast<long>(n_), s.begin());
+    std::sort(s.begin(), s.begin() + static_cast<long>(n_));
+    size_t i = static_cast<size_t>(q * static_cast<double>(n_ - 1) + 0.5);
+    return s[std::min(i, n_ - 1)];
+  }
+
+ private:
+  static constexpr size_t kSize = 128;
+  std::array<int64_t, kSize> v_{};
+  size_t n_ = 0;
+  size_t next_ = 0;
+};
+
+// What the stats dump needs beyond the config: counters, latencies, the render number.
+struct StatsState {
+  uint64_t seq = 0;      // render number; the summary and every detail of a render share it
+  uint64_t handled = 0;  // coordinator messages handled (writes, ticks, stats answers)
+  std::map<int, uint64_t> write_errno;
+  std::map<std::string, LatencyWindow> answer_latency;  // by branch path: stats request -> answer
+  LatencyWindow tick_lag;                                // how late the 1 s tick ran
+  int64_t last_tick_ns = 0;
+  int64_t last_gather_ns = 0;  // duration of the last gather
+  int64_t gather_started_ns = 0;
+  bool gathering = false;
+  std::set<std::string> muted;  // test hook: branch paths whose actor holds stats requests
+};
+
 struct CoordinatorState {
   SnapshotStore* store = nullptr;
   uint64_t generation = 0;
@@ -23,6 +67,7 @@ struct CoordinatorState {
   std::map<caf::actor_addr, std::string> by_addr;
   uint64_t writes = 0;
   uint64_t write_errors = 0;
+  StatsState stats;
 };
 
 msg::BranchSettings settings_of(const config::Config& cfg) {
@@ -82,6 +127,12 @@ bool test_hooks_enabled() {
 
 void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {
   ++st.writes;
+  ++st.stats.handled;
+  auto fail = [&](int err) {
+    ++st.write_errors;
+    ++st.stats.write_errno[err];
+    w.finish(err);
+  };
   if (w.key.rfind("cmd.", 0) == 0) {
     std::string cmd = w.key.substr(4);
     syslog(LOG_NOTICE, "command: %s", cmd.c_str());
@@ -91,51 +142,300 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
       self->send(st.branches.begin()->second, msg::test_throw_atom::value, w);
       return;
     }
-    ++st.write_errors;
-    return w.finish(ENODATA);
+    // Test hooks: the actor of the branch at path `value` holds stats requests (or answers
+    // them again), so the dump must report it as not answering within the deadline.
+    if ((cmd == "test-mute-branch" || cmd == "test-unmute-branch") && test_hooks_enabled()) {
+      if (!st.branches.count(w.value)) return fail(ENOENT);
+      if (cmd == "test-mute-branch") st.stats.muted.insert(w.value);
+      else st.stats.muted.erase(w.value);
+      return w.finish(0);
+    }
+    return fail(ENODATA);
   }
   auto cur = st.store->get();
   auto next = std::make_shared<config::Config>(*cur->config);
   std::vector<std::string> notices;
   int r = config::set_runtime(*next, w.key, w.value, notices);
   for (const auto& n : notices) syslog(LOG_NOTICE, "%s", n.c_str());
-  if (r != 0) {
-    ++st.write_errors;
-    return w.finish(-r);
-  }
+  if (r != 0) return fail(-r);
   syslog(LOG_INFO, "set %s=%s", w.key.c_str(), w.value.c_str());
   publish(self, st, std::move(next));
   w.finish(0);
 }
 
+// ---- The stats dump (FEATURES.md §10) ----
+// Once a second the coordinator asks every branch actor for its figures, with a deadline, and
+// renders the compact summary (user.mergerfs.stats) and one detail per actor
+// (user.mergerfs.stats.<id>). FUSE threads only ever read the published render.
+
+constexpr auto kStatsPeriod = std::chrono::seconds(1);
+constexpr auto kStatsDeadline = std::chrono::milliseconds(500);
+constexpr size_t kStatsLimit = 64000;  // an xattr value is at most 64 KiB
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates) that
+// starts `s` with a byte >= 0x80; 0 if there is none.
+size_t utf8_sequence(std::string_view s) {
+  auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  unsigned c = b(0);
+  size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (!len || len > s.size()) return 0;
+  unsigned lo = 0x80, hi = 0xbf;  // range of the second byte
+  if (c == 0xe0) lo = 0xa0;
+  if (c == 0xed) hi = 0x9f;
+  if (c == 0xf0) lo = 0x90;
+  if (c == 0xf4) hi = 0x8f;
+  if (b(1) < lo || b(1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if ((b(k) & 0xc0) != 0x80) return 0;
+  return len;
+}
+
+// A JSON string for any bytes (paths need not be UTF-8): bytes that are not part of a valid
+// UTF-8 sequence are written as \u00XX, so every parser accepts the dump.
+std::string json_str(std::string_view s) {
+  std::string out = "\"";
+  auto hex = [&](unsigned c) {
+    char b[8];
+    std::snprintf(b, sizeof b, "\\u%04x", c);
+    out += b;
+  };
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      hex(c);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      size_t len = utf8_sequence(s.substr(i));
+      if (len) {
+        out.append(s.substr(i, len));
+        i += len;
+        continue;
+      }
+      hex(c);
+    }
+    ++i;
+  }
+  return out + "\"";
+}
+
+std::string errno_name(int e) {
+  const char* n = ::strerrorname_np(e);
+  return n ? n : std::to_string(e);
+}
+
+std::string latency_json(const LatencyWindow& w) {
+  auto us = [](int64_t ns) { return std::to_string(ns / 1000); };
+  return "{\"p50\":" + us(w.quantile(0.5)) + ",\"p99\":" + us(w.quantile(0.99)) +
+         ",\"max\":" + us(w.quantile(1.0)) + "}";
+}
+
+// One branch as the gather sees it: its place in the snapshot and its actor's answer, if any.
+struct BranchAnswer {
+  BranchSlot slot;
+  bool answered = false;
+  std::string summary;  // JSON members from the branch actor
+  std::string detail;
+};
+
+struct Gather {
+  SnapshotPtr snap;
+  std::vector<BranchAnswer> branches;
+  size_t pending = 0;
+};
+
+std::string branch_id(size_t i) { return "branch-" + std::to_string(i); }
+
+// Figures a branch publishes lock-free; used when its actor does not answer.
+std::string published_space(const BranchRuntime& rt) {
+  return "\"avail\":" + std::to_string(rt.avail()) + ",\"used\":" + std::to_string(rt.used()) +
+         ",\"total\":" + std::to_string(rt.total());
+}
+
+std::string render_summary(const CoordinatorState& st, const Gather& g, const std::string& head,
+                           const std::string& coord, bool compact, size_t limit_entries,
+                           size_t* truncated) {
+  std::string out = head + ",\"compact\":" + (compact ? "true" : "false") + ",\"actors\":[" + coord;
+  size_t n = std::min(limit_entries, g.branches.size());
+  for (size_t i = 0; i < n; ++i) {
+    const auto& b = g.branches[i];
+    std::string e = ",{\"id\":\"" + branch_id(i) + "\",\"kind\":\"branch\"";
+    if (!compact) e += ",\"path\":" + json_str(b.slot.path);
+    e += ",\"mode\":\"" + std::string(to_string(b.slot.mode)) + "\"";
+    if (!b.answered) {
+      e += ",\"answering\":false,\"health\":\"not answering\"," + published_space(*b.slot.rt) + "}";
+    } else if (compact) {
+      e += ",\"answering\":true,\"health\":\"" + std::string(to_string(b.slot.rt->health())) + "\"," +
+           published_space(*b.slot.rt) + "}";
+    } else {
+      e += ",\"answering\":true," + b.summary;
+      auto it = st.stats.answer_latency.find(b.slot.path);
+      if (it != st.stats.answer_latency.end())
+        e += ",\"p50_us\":" + std::to_string(it->second.quantile(0.5) / 1000) +
+             ",\"p99_us\":" + std::to_string(it->second.quantile(0.99) / 1000);
+      e += "}";
+    }
+    out += e;
+  }
+  *truncated = g.branches.size() - n;
+  out += "]";
+  if (*truncated) out += ",\"truncated\":" + std::to_string(*truncated);
+  return out + "}";
+}
+
+void render_stats(CoordinatorState& st, const Gather& g, size_t coord_mailbox) {
+  auto& ss = st.stats;
+  ++ss.seq;
+  const auto& cfg = *g.snap->config;
+  std::string seq = std::to_string(ss.seq), now = std::to_string(unix_ms());
+  size_t not_answering = 0;
+  for (const auto& b : g.branches) not_answering += !b.answered;
+
+  // Latency windows follow the branch set.
+  std::set<std::string> live;
+  for (const auto& b : g.branches) live.insert(b.slot.path);
+  for (auto it = ss.answer_latency.begin(); it != ss.answer_latency.end();)
+    it = live.count(it->first) ? std::next(it) : ss.answer_latency.erase(it);
+
+  auto dump = std::make_shared<StatsDump>();
+  // Coordinator: summary entry and detail.
+  std::string coord_common = "\"answering\":true,\"generation\":" + std::to_string(g.snap->generation) +
+                             ",\"branches\":" + std::to_string(g.branches.size()) +
+                             ",\"handled\":" + std::to_string(ss.handled) +
+                             ",\"mailbox\":" + std::to_string(coord_mailbox) +
+                             ",\"writes\":" + std::to_string(st.writes) +
+                             ",\"errors\":" + std::to_string(st.write_errors) +
+                             ",\"not_answering\":" + std::to_string(not_answering);
+  std::string coord = "{\"id\":\"coordinator\",\"kind\":\"coordinator\"," + coord_common +
+                      ",\"lag_p99_us\":" + std::to_string(ss.tick_lag.quantile(0.99) / 1000) + "}";
+  {
+    std::string d = "{\"id\":\"coordinator\",\"kind\":\"coordinator\",\"seq\":" + seq +
+                    ",\"time_ms\":" + now + "," + coord_common;
+    d += ",\"errors_by_errno\":{";
+    bool first = true;
+    for (const auto& [e, n] : ss.write_errno) {
+      d += (first ? "" : ",") + json_str(errno_name(e)) + ":" + std::to_string(n);
+      first = false;
+    }
+    d += "},\"tick_lag_us\":" + latency_json(ss.tick_lag);
+    d += ",\"gather_ms\":" + std::to_string(ss.last_gather_ns / 1000000);
+    std::string decisions;
+    for (size_t i = 0; i < g.branches.size() && decisions.size() < kStatsLimit / 2; ++i)
+      decisions += (i ? "," : "") + json_str(branch_id(i)) + ":" +
+                   std::to_string(g.branches[i].slot.rt->counters.creates_chosen.load());
+    d += ",\"create_decisions\":{" + decisions + "}";
+    d += ",\"policies\":{\"create\":" + json_str(config::get_value(cfg, "category.create").value_or("")) +
+         ",\"search\":" + json_str(config::get_value(cfg, "category.search").value_or("")) +
+         ",\"action\":" + json_str(config::get_value(cfg, "category.action").value_or("")) + "}";
+    dump->detail["coordinator"] = d + "}";
+  }
+  // Branches: one detail each.
+  for (size_t i = 0; i < g.branches.size(); ++i) {
+    const auto& b = g.branches[i];
+    std::string d = "{\"id\":\"" + branch_id(i) + "\",\"kind\":\"branch\",\"seq\":" + seq +
+                    ",\"time_ms\":" + now + ",\"path\":" + json_str(b.slot.path) +
+                    ",\"mode\":\"" + std::string(to_string(b.slot.mode)) +
+                    "\",\"minfreespace\":" + std::to_string(b.slot.minfreespace);
+    if (b.answered) {
+      d += ",\"answering\":true," + b.detail;
+      auto it = ss.answer_latency.find(b.slot.path);
+      if (it != ss.answer_latency.end()) d += ",\"latency_us\":" + latency_json(it->second);
+    } else {
+      d += ",\"answering\":false,\"health\":\"not answering\",\"space\":{" +
+           published_space(*b.slot.rt) + "}";
+    }
+    dump->detail[branch_id(i)] = d + "}";
+  }
+  // Summary: full entries if they fit, else compact ones (no paths), else as many as fit.
+  std::string head = "{\"version\":1,\"seq\":" + seq + ",\"time_ms\":" + now +
+                     ",\"mount\":" + json_str(cfg.mountpoint) +
+                     ",\"generation\":" + std::to_string(g.snap->generation);
+  size_t truncated = 0;
+  std::string sum = render_summary(st, g, head, coord, false, g.branches.size(), &truncated);
+  if (sum.size() > kStatsLimit) sum = render_summary(st, g, head, coord, true, g.branches.size(), &truncated);
+  for (size_t keep = g.branches.size(); sum.size() > kStatsLimit && keep > 0;) {
+    keep = keep * (kStatsLimit - 200) / sum.size();
+    sum = render_summary(st, g, head, coord, true, keep, &truncated);
+  }
+  dump->summary = std::move(sum);
+  st.store->publish_stats(std::move(dump));
+}
+
 // Asks every branch actor for its figures with a deadline; one that does not answer in time
 // is reported as not answering, and the rest of the dump still arrives.
-void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState> st,
-                  std::function<void(std::string)> done) {
-  auto acc = std::make_shared<std::vector<std::string>>();
-  auto pending = std::make_shared<size_t>(st->branches.size());
-  std::string head = "{\"coordinator\":{\"generation\":" + std::to_string(st->generation) +
-                     ",\"writes\":" + std::to_string(st->writes) +
-                     ",\"write_errors\":" + std::to_string(st->write_errors) + "}";
-  auto finish = [=] {
-    std::string out = head + ",\"branches\":[";
-    for (size_t i = 0; i < acc->size(); ++i) out += (i ? "," : "") + (*acc)[i];
-    done(out + "]}");
+void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState> st) {
+  auto& ss = st->stats;
+  int64_t now = steady_ns();
+  // A gather ends within its deadline; one older than a few periods is given up.
+  if (ss.gathering && now - ss.gather_started_ns < 5 * 1000000000LL) return;
+  ss.gathering = true;
+  ss.gather_started_ns = now;
+  size_t coord_mailbox = self->mailbox().size();
+  auto g = std::make_shared<Gather>();
+  g->snap = st->store->get();
+  for (const auto& slot : g->snap->branches) g->branches.push_back(BranchAnswer{slot, false, {}, {}});
+  g->pending = g->branches.size();
+  auto finish = [st, g, coord_mailbox] {
+    st->stats.gathering = false;
+    st->stats.last_gather_ns = steady_ns() - st->stats.gather_started_ns;
+    render_stats(*st, *g, coord_mailbox);
   };
-  if (*pending == 0) return finish();
-  for (auto& [path, a] : st->branches) {
-    std::string p = path;
-    self->request(a, std::chrono::milliseconds(500), msg::stats_atom::value)
-        .then(
-            [=](const std::string& s) {
-              acc->push_back(s);
-              if (--*pending == 0) finish();
-            },
-            [=](caf::error&) {
-              acc->push_back("{\"path\":\"" + p + "\",\"health\":\"not answering\"}");
-              if (--*pending == 0) finish();
-            });
+  if (g->pending == 0) return finish();
+  for (size_t i = 0; i < g->branches.size(); ++i) {
+    const std::string& path = g->branches[i].slot.path;
+    auto it = st->branches.find(path);
+    auto done = [=] {
+      ++st->stats.handled;
+      if (--g->pending == 0) finish();
+    };
+    if (it == st->branches.end()) {  // between its death and its restart
+      done();
+      continue;
+    }
+    int64_t t0 = steady_ns();
+    auto on_answer = [=](const std::string& sum, const std::string& det) {
+      auto& b = g->branches[i];
+      b.answered = true;
+      b.summary = sum;
+      b.detail = det;
+      st->stats.answer_latency[b.slot.path].add(steady_ns() - t0);
+      done();
+    };
+    auto on_error = [=](caf::error&) { done(); };
+    if (st->stats.muted.count(path))
+      self->request(it->second, kStatsDeadline, msg::stats_atom::value, true).then(on_answer, on_error);
+    else
+      self->request(it->second, kStatsDeadline, msg::stats_atom::value).then(on_answer, on_error);
   }
+}
+
+void on_stats_tick(caf::event_based_actor* self, const std::shared_ptr<CoordinatorState>& st) {
+  auto& ss = st->stats;
+  ++ss.handled;
+  int64_t now = steady_ns();
+  if (ss.last_tick_ns) {
+    int64_t period = std::chrono::duration_cast<std::chrono::nanoseconds>(kStatsPeriod).count();
+    ss.tick_lag.add(std::max<int64_t>(0, now - ss.last_tick_ns - period));
+  }
+  ss.last_tick_ns = now;
+  gather_stats(self, st);
 }
 
 }  // namespace
@@ -161,14 +461,13 @@ caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* sto
   self->attach_functor([st] {
     for (auto& [path, a] : st->branches) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   });
-  self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
+  self->send(self, msg::tick_atom::value);
   return {
       [=](const msg::ControlWrite& w) { handle_write(self, *st, w); },
+      // Renders the stats dump once a second (the first right away).
       [=](msg::tick_atom) {
-        gather_stats(self, st, [st](std::string s) {
-          st->store->publish_stats(std::make_shared<const std::string>(std::move(s)));
-        });
-        self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
+        on_stats_tick(self, st);
+        self->delayed_send(self, kStatsPeriod, msg::tick_atom::value);
       },
   };
 }

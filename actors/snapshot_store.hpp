@@ -1,6 +1,8 @@
 // The published PoolSnapshot: written by the coordinator, read by every FUSE thread without a lock.
+// Also the published stats dump, rendered by the coordinator at most once a second.
 #pragma once
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -8,22 +10,36 @@
 
 namespace mfs {
 
+// One render of the stats dump: the compact summary (user.mergerfs.stats, always under 64 KiB)
+// and one detail document per live actor (user.mergerfs.stats.<actor-id>). Published as a
+// whole, so the summary and the details of one read come from the same render.
+struct StatsDump {
+  std::string summary;
+  std::map<std::string, std::string> detail;  // by actor id: "coordinator", "branch-0", ...
+};
+
 class SnapshotStore {
  public:
   SnapshotPtr get() const { return std::atomic_load_explicit(&ptr_, std::memory_order_acquire); }
   void publish(SnapshotPtr s) { std::atomic_store_explicit(&ptr_, std::move(s), std::memory_order_release); }
 
   // The last rendered stats dump (at most once a second), so a size query and the read agree.
-  std::shared_ptr<const std::string> stats() const {
+  std::shared_ptr<const StatsDump> stats_dump() const {
     return std::atomic_load_explicit(&stats_, std::memory_order_acquire);
   }
-  void publish_stats(std::shared_ptr<const std::string> s) {
-    std::atomic_store_explicit(&stats_, std::move(s), std::memory_order_release);
+  // The summary of the last render (aliases the dump).
+  std::shared_ptr<const std::string> stats() const {
+    auto d = stats_dump();
+    if (!d) return nullptr;
+    return std::shared_ptr<const std::string>(d, &d->summary);
+  }
+  void publish_stats(std::shared_ptr<const StatsDump> d) {
+    std::atomic_store_explicit(&stats_, std::move(d), std::memory_order_release);
   }
 
  private:
   SnapshotPtr ptr_;
-  std::shared_ptr<const std::string> stats_;
+  std::shared_ptr<const StatsDump> stats_;
 };
 
 }  // namespace mfs

@@ -1,5 +1,6 @@
-// The control file's xattrs: reads answered from the snapshot's config, writes sent to the
-// coordinator (the config's owner) with the request's reply guard.
+// The control file's xattrs: reads answered from the snapshot's config and the published stats
+// dump, writes sent to the coordinator (the config's owner) with the request's reply guard.
+// Every user may read; only root may change anything.
 #include "fuse-bridge/control_file.hpp"
 
 #include <sys/xattr.h>
@@ -17,10 +18,28 @@ void reply_value(Reply& reply, const std::string& value, size_t size) {
   reply.buf(value.data(), value.size());
 }
 
+namespace {
+
+// user.mergerfs.stats and user.mergerfs.stats.<actor-id>: served from the coordinator's last
+// render (at most once a second), never by asking an actor, so a FUSE thread does not wait.
+bool is_stats_key(const std::string& key) { return key == "stats" || key.rfind("stats.", 0) == 0; }
+
+void reply_stats(Reply& reply, const SnapshotStore& store, const std::string& key, size_t size) {
+  auto dump = store.stats_dump();  // keeps this render alive while it is copied out
+  if (key == "stats") return reply_value(reply, dump ? dump->summary : std::string("{}"), size);
+  if (!dump) return reply.err(ENODATA);
+  auto it = dump->detail.find(key.substr(6));
+  if (it == dump->detail.end()) return reply.err(ENODATA);
+  reply_value(reply, it->second, size);
+}
+
+}  // namespace
+
 void ControlFile::getxattr(Reply& reply, const char* name, size_t size) {
   size_t plen = std::strlen(kPrefix);
   if (std::strncmp(name, kPrefix, plen) != 0) return reply.err(ENODATA);
   std::string key(name + plen);
+  if (is_stats_key(key)) return reply_stats(reply, bridge_.store(), key, size);
   if (sink_) {
     if (auto v = sink_->get_extra(key)) return reply_value(reply, *v, size);
   }
@@ -49,8 +68,10 @@ void ControlFile::setxattr(fuse_req_t req, const char* name, const char* value, 
   if (flags & XATTR_CREATE) return reply->err(EEXIST);
   const fuse_ctx* ctx = fuse_req_ctx(req);
   if (ctx->uid != 0) return reply->err(EPERM);
+  std::string key(name + plen);
+  if (is_stats_key(key)) return reply->err(EROFS);  // rendered by the daemon, read-only
   if (!sink_) return reply->err(ENOTSUP);
-  sink_->set_option(std::string(name + plen), std::string(value, size),
+  sink_->set_option(std::move(key), std::string(value, size),
                     [reply](int e) { reply->err(e); });
 }
 

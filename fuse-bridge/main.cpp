@@ -1,11 +1,14 @@
 // The mergerfs daemon: command line, daemonizing, process set-up, mount, loop, shutdown.
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
+#include "fuse-bridge/mount_wait.hpp"
 #include "fuse-bridge/session.hpp"
 
 namespace {
@@ -73,9 +77,11 @@ void setup_process(const config::Config& cfg) {
 }
 
 // A dead FUSE mount ("transport endpoint is not connected") on the mountpoint is cleaned up.
+// statfs, not stat: the kernel answers stat from its attribute cache for cache.attr seconds
+// after the old daemon died, statfs always asks the daemon.
 void clean_dead_mount(const std::string& mp) {
-  struct stat st {};
-  if (::stat(mp.c_str(), &st) < 0 && errno == ENOTCONN) {
+  struct statfs sfs {};
+  if (::statfs(mp.c_str(), &sfs) < 0 && errno == ENOTCONN) {
     ::umount2(mp.c_str(), MNT_DETACH);
     syslog(LOG_NOTICE, "cleaned up a dead mount on %s", mp.c_str());
   }
@@ -98,8 +104,39 @@ void ignore_signal(int) {}
 
 sem_t g_exit_sem;
 std::atomic<bool> g_done{false};
+bridge::Session* g_session = nullptr;  // set before exit signals are unblocked
 
-void on_exit_signal(int) { sem_post(&g_exit_sem); }
+// Runs on the main thread only (the others block these signals): setting the exit flag here
+// lets the loop see it when the signal interrupts its wait, so the exit is the clean one.
+void on_exit_signal(int) {
+  if (g_session) g_session->exit();  // fuse_session_exit sets a flag: async-signal-safe
+  sem_post(&g_exit_sem);
+}
+
+// SIGINT, SIGTERM, SIGQUIT: blocked in every thread but the main one, which runs the loop.
+sigset_t exit_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGQUIT}) sigaddset(&set, s);
+  return set;
+}
+
+// Closes every /dev/fuse descriptor. A thread stuck in a hung branch (uninterruptible) keeps
+// the process, and so its descriptors, alive after _exit; without its descriptors the
+// connection ends anyway, and requests waiting on the pool fail with ENOTCONN.
+void close_fuse_fds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return;
+  std::vector<int> fds;
+  while (dirent* e = ::readdir(d)) {
+    char target[64] = {};
+    const std::string link = std::string("/proc/self/fd/") + e->d_name;
+    if (::readlink(link.c_str(), target, sizeof target - 1) > 0 && std::strcmp(target, "/dev/fuse") == 0)
+      fds.push_back(std::atoi(e->d_name));
+  }
+  ::closedir(d);
+  for (int fd : fds) ::close(fd);
+}
 
 // Exit within seconds even when a worker thread is stuck in a hung branch's syscall: once the
 // session has ended and the deadline passes, detach the mount and leave.
@@ -123,9 +160,14 @@ void start_watchdog(bridge::Session& session, std::string mountpoint, double dea
       if (g_done) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    syslog(LOG_WARNING, "shutdown is stuck (a hung branch?); detaching %s and exiting",
-           mountpoint.c_str());
-    ::umount2(mountpoint.c_str(), MNT_DETACH);
+    if (session.owns_mountpoint()) {
+      syslog(LOG_WARNING, "shutdown is stuck (a hung branch?); detaching %s and exiting",
+             mountpoint.c_str());
+      ::umount2(mountpoint.c_str(), MNT_DETACH);
+    } else {
+      syslog(LOG_WARNING, "shutdown is stuck (a hung branch?); exiting");
+    }
+    close_fuse_fds();
     ::_exit(0);
   }).detach();
 }
@@ -152,12 +194,21 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   };
   setup_process(cfg);
   clean_dead_mount(cfg.mountpoint);
+  if (std::string werr; bridge::wait_for_branches(cfg, werr) != 0) {
+    std::fprintf(stderr, "mergerfs: ERROR - %s\n", werr.c_str());
+    report(1);
+    return 1;
+  }
   if (cfg.lazy_umount_mountpoint) {
     int r = ::umount2(cfg.mountpoint.c_str(), MNT_DETACH);
     syslog(LOG_NOTICE, "lazy umount of %s: %s", cfg.mountpoint.c_str(), r == 0 ? "ok" : strerror(errno));
   }
   for (const auto& line : config::dump(cfg)) syslog(LOG_INFO, "config: %s", line.c_str());
 
+  // Every thread started from here on (CAF, the watchdog, libfuse's workers) inherits this;
+  // the main thread unblocks them before the loop.
+  const sigset_t exit_sigs = exit_signals();
+  pthread_sigmask(SIG_BLOCK, &exit_sigs, nullptr);
   SnapshotStore store;
   auto runtime = PoolRuntime::start(cfg, store);
   bridge::Bridge bridge(store, cfg.mountpoint);
@@ -180,6 +231,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
     return 1;
   }
   bridge.invalidator().start(session.raw());
+  g_session = &session;
   install_signals();
   start_watchdog(session, cfg.mountpoint, cfg.branch_deadline);
   bool daemonized = report_fd >= 0;
@@ -190,6 +242,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
     for (int s : {0, 1, 2}) ::dup2(fd, s);
     if (fd > 2) ::close(fd);
   }
+  pthread_sigmask(SIG_UNBLOCK, &exit_sigs, nullptr);
   session.loop();
   // Shutdown order: loop ended -> actors stop (pending guards answer) -> unmount -> destroy.
   bridge.invalidator().stop();
@@ -224,6 +277,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   openlog("mergerfs", LOG_PID, LOG_DAEMON);
+  {
+    std::string line;
+    for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+    syslog(LOG_INFO, "mergerfs v%s (actor edition) starting: %s", MERGERFS_VERSION, line.c_str());
+  }
 
   config::ParseOutcome parsed;
   config::Config cfg = build_config(cl, parsed);

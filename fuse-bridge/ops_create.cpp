@@ -203,7 +203,10 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   int fd;
   {
     AsCaller as(req);
-    fd = fs::open(br.rt->root_fd(), plan.path, branch_open_flags(*snap->config, fi->flags) | O_CREAT,
+    // O_EXCL goes to the branch too: a name made there behind the pool's back (unseen by a
+    // cached lookup) is refused, not taken over.
+    int flags = branch_open_flags(*snap->config, fi->flags) | O_CREAT | (fi->flags & O_EXCL);
+    fd = fs::open(br.rt->root_fd(), plan.path, flags,
                   creation_mode(req, br.rt->root_fd(), plan.path, mode));
   }
   if (fd < 0) {

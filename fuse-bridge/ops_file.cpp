@@ -3,6 +3,8 @@
 #include <linux/falloc.h>
 #include <sys/stat.h>
 
+#include <shared_mutex>
+#include <string>
 #include <vector>
 #include <unistd.h>
 
@@ -70,6 +72,25 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fi->fh = 0;
     return reply.open(*fi);
   }
+  // One open file per node (DESIGN.md): a node that already has handles reopens the first
+  // handle's file, wherever a search would find the name now (as mergerfs does).
+  if (auto held = b.open_handle(ino)) {
+    for (const auto& slot : snap->branches) {
+      if (slot.rt != held->branch) continue;
+      int fd;
+      {
+        std::shared_lock lk(*held->io);  // a move swaps held->fd under the exclusive lock
+        std::string proc = "/proc/self/fd/" + std::to_string(held->fd);
+        int flags = branch_open_flags(*snap->config, fi->flags) & ~O_NOFOLLOW;
+        fd = ::open(proc.c_str(), flags | O_CLOEXEC);
+      }
+      if (fd < 0) return reply.err(errno);
+      auto h = new_file_handle(fd, slot, *snap->config, fi);
+      if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
+      fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));
+      return reply.open(*fi);
+    }
+  }
   auto path = b.nodes().path(ino);
   if (!path) return reply.err(ENOENT);
   Found f = b.search(*snap, policy::Func::open, *path);
@@ -85,7 +106,10 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fd = fs::open(br.rt->root_fd(), *path, flags);
   }
   if (fd < 0) return reply.err(-fd);
-  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, new_file_handle(fd, br, *snap->config, fi)));
+  auto h = new_file_handle(fd, br, *snap->config, fi);
+  // open(O_TRUNC) truncates here (atomic_o_trunc): the kernel sends no set-ID change for it.
+  if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
+  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));
   reply.open(*fi);
 }
 
@@ -105,17 +129,32 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
   reply.data(&bv);
 }
 
-// The daemon writes as root with CAP_FSETID, so the kernel would never clear set-user-ID and
-// set-group-ID bits on a write by someone other than the owner: do it here.
+// Linux (setattr_should_drop_suidgid) drops S_ISUID on a write or truncate by a process
+// without CAP_FSETID, the owner included, and S_ISGID when group-execute is set or the writer
+// is not in the file's group. The daemon writes as root with CAP_FSETID, and the kernel's FUSE
+// client applies only part of the rule (not for open(O_TRUNC), not S_ISGID without
+// group-execute), so the daemon applies it. Root stands for CAP_FSETID.
+mode_t mode_after_write(fuse_req_t req, const struct stat& st) {
+  mode_t m = st.st_mode & 07777;
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  if (ctx->uid == 0 || !S_ISREG(st.st_mode) || !(m & (S_ISUID | S_ISGID))) return m;
+  m &= ~S_ISUID;
+  if ((m & S_ISGID) && !(m & S_IXGRP)) {
+    bool member = ctx->gid == st.st_gid;
+    gid_t groups[64];
+    int n = member ? 0 : fuse_req_getgroups(req, 64, groups);
+    for (int i = 0; i < n && i < 64; ++i) member = member || groups[i] == st.st_gid;
+    if (member) return m;
+  }
+  return m & ~S_ISGID;
+}
+
 void clear_privileged_bits(fuse_req_t req, FileHandle& h) {
   if (!h.privileged_bits) return;
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  if (ctx->uid == 0 || ctx->uid == h.owner) return;
   struct stat st {};
   if (::fstat(h.fd, &st) < 0) return;
-  mode_t m = st.st_mode & 07777 & ~S_ISUID;
-  if (st.st_mode & S_IXGRP) m &= ~S_ISGID;  // S_ISGID without group-exec is mandatory locking
-  ::fchmod(h.fd, m);
+  mode_t m = mode_after_write(req, st);
+  if (m != (st.st_mode & 07777)) ::fchmod(h.fd, m);
   h.privileged_bits = (m & (S_ISUID | S_ISGID)) != 0;
 }
 

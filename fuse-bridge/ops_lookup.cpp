@@ -67,20 +67,21 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto snap = b.snapshot();
   if (ino == kControlFileId) return reply.attr(b.control_attr(), 0);
   auto path = b.nodes().path(ino);
-  if (!path) {
-    // Unlinked while open: fstat through a handle of this node.
-    FileHandle* h = fi ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
-    std::shared_ptr<FileHandle> held;
-    if (!h) {
-      held = b.open_handle(ino);
-      h = held.get();
-    }
-    if (!h) return reply.err(ENOENT);
+  // An open file (fstat, or the kernel refreshing attributes for a read) answers from its
+  // handle: it stays right when the name was unlinked, renamed or its branch removed.
+  FileHandle* h = fi ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
+  std::shared_ptr<FileHandle> held;
+  if (!h && !path) {
+    held = b.open_handle(ino);
+    h = held.get();
+  }
+  if (h) {
     struct stat st {};
     if (::fstat(h->fd, &st) < 0) return reply.err(errno);
-    b.present(*snap, h->branch_path, "", st);
-    return reply.attr(st, 0);
+    b.present(*snap, h->branch_path, path ? *path : std::string(), st);
+    return reply.attr(st, path ? b.attr_timeout(*snap, st) : 0);
   }
+  if (!path) return reply.err(ENOENT);
   Found f = b.search(*snap, policy::Func::getattr, *path);
   if (f.err) {
     if (ino == kRootId) return reply.attr(b.fake_root(), 0);

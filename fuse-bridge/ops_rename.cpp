@@ -1,7 +1,9 @@
 // rename and link with mergerfs's two algorithms (FEATURES.md §4.2, §4.3): path-preserving
 // (act only where the source is) and create-path (clone the destination's parent as needed).
+#include <dirent.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -36,6 +38,40 @@ bool exists_anywhere(const PoolSnapshot& snap, const std::string& path) {
   for (const auto& br : snap.branches) {
     struct stat st {};
     if (br.rt->healthy() && fs::lstat(br.rt->root_fd(), path, st) == 0) return true;
+  }
+  return false;
+}
+
+// POSIX: a directory replaces only an empty directory. Each branch checks only its own copy of
+// the destination, and copies on branches without the source are removed after a success, so
+// a destination directory holding entries on any branch is refused for the whole pool.
+bool dir_over_non_empty_dir(const PoolSnapshot& snap, const std::vector<size_t>& set,
+                            const std::string& from, const std::string& to) {
+  struct stat st {};
+  bool from_dir = false;
+  for (size_t i : set)
+    if (fs::lstat(snap.branches[i].rt->root_fd(), from, st) == 0) {
+      from_dir = S_ISDIR(st.st_mode);
+      break;
+    }
+  if (!from_dir) return false;
+  for (const auto& br : snap.branches) {
+    if (!br.rt->healthy() || fs::lstat(br.rt->root_fd(), to, st) < 0 || !S_ISDIR(st.st_mode))
+      continue;
+    int fd = fs::open_dir(br.rt->root_fd(), to);
+    DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
+    if (!d) {
+      if (fd >= 0) ::close(fd);
+      continue;
+    }
+    bool entries = false;
+    while (auto* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+        entries = true;
+        break;
+      }
+    ::closedir(d);
+    if (entries) return true;
   }
   return false;
 }
@@ -113,6 +149,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.err(EEXIST);
   auto pick = action_set(*snap, policy::Func::rename, *from);
   if (!pick.ok()) return reply.err(pick.err);
+  if (dir_over_non_empty_dir(*snap, pick.branches, *from, *to)) return reply.err(ENOTEMPTY);
 
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;

@@ -86,7 +86,15 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
       err = set_by_path(b, *snap, policy::Func::chown, p, [&](int r) { return fs::chown(r, p, u, g); });
     }
     if (!err && (to_set & FUSE_SET_ATTR_SIZE)) {
-      if (h) clear_privileged_bits(req, *h);
+      if (h) {
+        clear_privileged_bits(req, *h);
+      } else if (Found f = b.search(*snap, policy::Func::getattr, p); f.err == 0) {
+        // The kernel sends S_ISUID (and S_ISGID with group-execute) drops itself, not S_ISGID
+        // without group-execute for a caller outside the file's group.
+        mode_t m = mode_after_write(req, f.st);
+        if (m != (f.st.st_mode & 07777))
+          (void)set_by_path(b, *snap, policy::Func::chmod, p, [&](int r) { return fs::chmod(r, p, m); });
+      }
       off_t sz = attr->st_size;
       err = set_by_path(b, *snap, policy::Func::truncate, p, [&](int r) { return fs::truncate(r, p, sz); });
     }

@@ -2,12 +2,16 @@
 #include "fuse-bridge/session.hpp"
 
 #include <signal.h>
+#include <syslog.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/ops.hpp"
+#include "fuse-bridge/request_trace.hpp"
 
 namespace mfs::bridge {
 
@@ -36,51 +40,118 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 
 void op_destroy(void*) {}
 
+// Request names in the debug trace.
+constexpr char k_lookup[] = "LOOKUP";
+constexpr char k_forget[] = "FORGET";
+constexpr char k_forget_multi[] = "FORGET_MULTI";
+constexpr char k_getattr[] = "GETATTR";
+constexpr char k_opendir[] = "OPENDIR";
+constexpr char k_readdir[] = "READDIR";
+constexpr char k_readdirplus[] = "READDIRPLUS";
+constexpr char k_releasedir[] = "RELEASEDIR";
+constexpr char k_open[] = "OPEN";
+constexpr char k_read[] = "READ";
+constexpr char k_write[] = "WRITE";
+constexpr char k_flush[] = "FLUSH";
+constexpr char k_fsync[] = "FSYNC";
+constexpr char k_fallocate[] = "FALLOCATE";
+constexpr char k_copy_file_range[] = "COPY_FILE_RANGE";
+constexpr char k_lseek[] = "LSEEK";
+constexpr char k_release[] = "RELEASE";
+constexpr char k_fsyncdir[] = "FSYNCDIR";
+constexpr char k_readlink[] = "READLINK";
+constexpr char k_create[] = "CREATE";
+constexpr char k_mkdir[] = "MKDIR";
+constexpr char k_mknod[] = "MKNOD";
+constexpr char k_symlink[] = "SYMLINK";
+constexpr char k_unlink[] = "UNLINK";
+constexpr char k_rmdir[] = "RMDIR";
+constexpr char k_rename[] = "RENAME";
+constexpr char k_link[] = "LINK";
+constexpr char k_setattr[] = "SETATTR";
+constexpr char k_statfs[] = "STATFS";
+constexpr char k_access[] = "ACCESS";
+constexpr char k_getxattr[] = "GETXATTR";
+constexpr char k_listxattr[] = "LISTXATTR";
+constexpr char k_setxattr[] = "SETXATTR";
+constexpr char k_removexattr[] = "REMOVEXATTR";
+
 void fill_ops(fuse_lowlevel_ops& ops) {
   std::memset(&ops, 0, sizeof ops);
   ops.init = op_init;
   ops.destroy = op_destroy;
-  ops.lookup = op_lookup;
-  ops.forget = op_forget;
-  ops.forget_multi = op_forget_multi;
-  ops.getattr = op_getattr;
-  ops.opendir = op_opendir;
-  ops.readdir = op_readdir;
-  ops.readdirplus = op_readdirplus;
-  ops.releasedir = op_releasedir;
-  ops.open = op_open;
-  ops.read = op_read;
-  ops.write = op_write;
-  ops.flush = op_flush;
-  ops.fsync = op_fsync;
-  ops.fallocate = op_fallocate;
-  ops.copy_file_range = op_copy_file_range;
-  ops.lseek = op_lseek;
-  ops.release = op_release;
-  ops.fsyncdir = op_fsyncdir;
-  ops.readlink = op_readlink;
-  ops.create = op_create;
-  ops.mkdir = op_mkdir;
-  ops.mknod = op_mknod;
-  ops.symlink = op_symlink;
-  ops.unlink = op_unlink;
-  ops.rmdir = op_rmdir;
-  ops.rename = op_rename;
-  ops.link = op_link;
-  ops.setattr = op_setattr;
-  ops.statfs = op_statfs;
-  ops.access = op_access;
-  ops.getxattr = op_getxattr;
-  ops.listxattr = op_listxattr;
-  ops.setxattr = op_setxattr;
-  ops.removexattr = op_removexattr;
+  ops.lookup = Traced<op_lookup, k_lookup>::call;
+  ops.forget = Traced<op_forget, k_forget>::call;
+  ops.forget_multi = Traced<op_forget_multi, k_forget_multi>::call;
+  ops.getattr = Traced<op_getattr, k_getattr>::call;
+  ops.opendir = Traced<op_opendir, k_opendir>::call;
+  ops.readdir = Traced<op_readdir, k_readdir>::call;
+  ops.readdirplus = Traced<op_readdirplus, k_readdirplus>::call;
+  ops.releasedir = Traced<op_releasedir, k_releasedir>::call;
+  ops.open = Traced<op_open, k_open>::call;
+  ops.read = Traced<op_read, k_read>::call;
+  ops.write = Traced<op_write, k_write, 0>::call;
+  ops.flush = Traced<op_flush, k_flush>::call;
+  ops.fsync = Traced<op_fsync, k_fsync>::call;
+  ops.fallocate = Traced<op_fallocate, k_fallocate>::call;
+  ops.copy_file_range = Traced<op_copy_file_range, k_copy_file_range>::call;
+  ops.lseek = Traced<op_lseek, k_lseek>::call;
+  ops.release = Traced<op_release, k_release>::call;
+  ops.fsyncdir = Traced<op_fsyncdir, k_fsyncdir>::call;
+  ops.readlink = Traced<op_readlink, k_readlink>::call;
+  ops.create = Traced<op_create, k_create>::call;
+  ops.mkdir = Traced<op_mkdir, k_mkdir>::call;
+  ops.mknod = Traced<op_mknod, k_mknod>::call;
+  ops.symlink = Traced<op_symlink, k_symlink>::call;
+  ops.unlink = Traced<op_unlink, k_unlink>::call;
+  ops.rmdir = Traced<op_rmdir, k_rmdir>::call;
+  ops.rename = Traced<op_rename, k_rename>::call;
+  ops.link = Traced<op_link, k_link>::call;
+  ops.setattr = Traced<op_setattr, k_setattr>::call;
+  ops.statfs = Traced<op_statfs, k_statfs>::call;
+  ops.access = Traced<op_access, k_access>::call;
+  ops.getxattr = Traced<op_getxattr, k_getxattr>::call;
+  ops.listxattr = Traced<op_listxattr, k_listxattr>::call;
+  ops.setxattr = Traced<op_setxattr, k_setxattr, 1>::call;
+  ops.removexattr = Traced<op_removexattr, k_removexattr>::call;
 }
+
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && s.find_first_not_of("01234567", i + 1) >= i + 4) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// "major:minor" of the top-most (last listed) mount on `mountpoint`, or "" if none.
+std::string top_mount_dev(const std::string& mountpoint) {
+  std::ifstream f("/proc/self/mountinfo");
+  std::string line, dev;
+  while (std::getline(f, line)) {
+    std::istringstream ls(line);
+    std::string id, parent, majmin, root, mp;
+    ls >> id >> parent >> majmin >> root >> mp;
+    if (unescape_mountinfo(mp) == mountpoint) dev = majmin;
+  }
+  return dev;
+}
+
+}  // namespace
 
 Session::~Session() { destroy(); }
 
 int Session::mount(Bridge& bridge, const MountOptions& opts, std::string& error) {
   std::vector<std::string> argv_s{"mergerfs"};
-  if (opts.fuse_debug) argv_s.push_back("-d");
+  // -d is not passed on: debug=true (which -d sets) traces through request_trace, to log.file.
   std::string joined;
   for (const auto& o : opts.fuse_opts) {
     if (!joined.empty()) joined.push_back(',');
@@ -108,6 +179,8 @@ int Session::mount(Bridge& bridge, const MountOptions& opts, std::string& error)
     return -EIO;
   }
   mounted_ = true;
+  mountpoint_ = opts.mountpoint;
+  mount_dev_ = top_mount_dev(opts.mountpoint);
   max_threads_ = opts.max_threads;
   return 0;
 }
@@ -127,9 +200,18 @@ void Session::exit() {
 
 bool Session::exited() const { return se_ && fuse_session_exited(se_); }
 
+bool Session::owns_mountpoint() const {
+  return mounted_ && !mount_dev_.empty() && top_mount_dev(mountpoint_) == mount_dev_;
+}
+
 void Session::unmount() {
   if (se_ && mounted_) {
-    fuse_session_unmount(se_);
+    // libfuse would lazily unmount whatever is on the path now: after a live upgrade that is
+    // the new instance. Closing the session is enough for a mount that is no longer ours.
+    const std::string top = top_mount_dev(mountpoint_);
+    if (!mount_dev_.empty() && top == mount_dev_) fuse_session_unmount(se_);
+    else if (!top.empty())
+      syslog(LOG_NOTICE, "%s is now another mount (a newer instance?); leaving it", mountpoint_.c_str());
     mounted_ = false;
   }
 }

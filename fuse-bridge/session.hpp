@@ -29,6 +29,10 @@ class Session {
   int loop();
   void exit();
   bool exited() const;
+  // Whether the top-most mount on the mountpoint is still this session's (a live upgrade may
+  // have mounted a new instance over it, or detached it).
+  bool owns_mountpoint() const;
+  // Unmounts only while owns_mountpoint(): never the instance that replaced this one.
   void unmount();
   // The session is destroyed last, after the actors (whose reply guards may still answer).
   void destroy();
@@ -37,6 +41,8 @@ class Session {
  private:
   fuse_session* se_ = nullptr;
   bool mounted_ = false;
+  std::string mountpoint_;
+  std::string mount_dev_;  // "major:minor" of this session's mount, from mountinfo
   unsigned max_threads_ = 8;
 };
 

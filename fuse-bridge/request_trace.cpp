@@ -1,0 +1,38 @@
+// The request trace: the destination follows log.file, the switch follows debug.
+#include "fuse-bridge/request_trace.hpp"
+
+#include <cstdio>
+#include <mutex>
+
+#include "config/config.hpp"
+
+namespace mfs::bridge {
+namespace {
+
+std::mutex g_mu;
+std::FILE* g_file = nullptr;  // nullptr: stderr
+std::string g_path;
+
+}  // namespace
+
+bool trace_enabled(fuse_req_t req) {
+  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
+  return b->snapshot()->config->debug;
+}
+
+void trace_request(fuse_req_t req, const char* op, const std::string& args) {
+  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
+  const std::string path = b->snapshot()->config->log_file;
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  std::lock_guard<std::mutex> g(g_mu);
+  if (path != g_path || (!path.empty() && !g_file)) {
+    if (g_file) std::fclose(g_file);
+    g_file = path.empty() ? nullptr : std::fopen(path.c_str(), "ae");
+    if (g_file) std::setvbuf(g_file, nullptr, _IOLBF, 0);
+    g_path = path;
+  }
+  std::FILE* out = g_file ? g_file : stderr;
+  std::fprintf(out, "%s %s uid=%u pid=%d\n", op, args.c_str(), ctx ? ctx->uid : 0u, ctx ? ctx->pid : 0);
+}
+
+}  // namespace mfs::bridge

@@ -1,0 +1,46 @@
+// debug / log.file: one line per FUSE request, switchable at runtime through the control file.
+#pragma once
+#include <string>
+#include <type_traits>
+
+#include "fuse-bridge/bridge.hpp"
+
+namespace mfs::bridge {
+
+// Whether `debug` is on in the request's current snapshot.
+bool trace_enabled(fuse_req_t req);
+// Appends "OP ARGS uid=U pid=P" to log.file (stderr when empty); reopens it when log.file
+// changes.
+void trace_request(fuse_req_t req, const char* op, const std::string& args);
+
+// Integers and the first `strings` C strings (names); buffers and structs are not traced.
+template <typename T>
+void append_trace_arg(std::string& out, const T& v, int& strings) {
+  if constexpr (std::is_same_v<T, const char*>) {
+    if (strings-- <= 0) return;
+    out += out.empty() ? "\"" : " \"";
+    out += v ? v : "";
+    out += '"';
+  } else if constexpr (std::is_integral_v<T>) {
+    out += (out.empty() ? "" : " ") + std::to_string(v);
+  }
+}
+
+// A lowlevel op that traces its request before running. `Strings`: how many of its C-string
+// arguments are names (write's buffer and setxattr's value are not).
+template <auto Op, const char* Name, int Strings = 2>
+struct Traced;
+template <typename... A, void (*Op)(fuse_req_t, A...), const char* Name, int Strings>
+struct Traced<Op, Name, Strings> {
+  static void call(fuse_req_t req, A... a) {
+    if (trace_enabled(req)) {
+      std::string args;
+      int strings = Strings;
+      (append_trace_arg(args, a, strings), ...);
+      trace_request(req, Name, args);
+    }
+    Op(req, a...);
+  }
+};
+
+}  // namespace mfs::bridge
