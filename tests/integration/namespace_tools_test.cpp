@@ -135,7 +135,11 @@ TEST_P(NamespaceTools, CopyExtractSyncAndMoveGiveTheSameTree) {
   const std::string tarball = shq(scratch.path() + "/top.tar");
   sh("tar --xattrs --xattrs-include='user.*' -C " + shq(src.path()) + " -cf " + tarball +
      " top");
-  const TreeOptions all_times{.mtimes = true, .dir_mtimes = true};
+  // With files spread over branches (the default pfrd), a directory has a copy per branch and
+  // the pool shows one copy's times (FEATURES.md §4.7): a file landing on another branch after
+  // the tool set the directory's times changes that copy. Directory times are compared only
+  // when the create policy keeps a tree on one branch.
+  const TreeOptions all_times{.mtimes = true, .dir_mtimes = !GetParam().empty()};
 
   // Into the pool from outside.
   both("cp -a " + S + " ROOT/cp");
