@@ -115,7 +115,9 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
   uint64_t inline_ops = c.inline_ops.load(), queued_ops = c.queued_ops.load();
   uint64_t errors = c.errors.load(), lstat = c.lstat_calls.load();
   size_t entries = rt.cache.size(), inflight = rt.inflight();
-  size_t mailbox = self->mailbox().size();
+  // Messages already moved into the actor's queue. Not mailbox().size(): its fetch_more()
+  // from inside a handler disturbs CAF 0.17's mailbox round (actors stalled under load).
+  size_t mailbox = self->mailbox().queue().total_task_size();
   std::string health(to_string(rt.health()));
   std::string hit_rate = hits + misses ? num(static_cast<double>(hits) / static_cast<double>(hits + misses)) : "null";
   std::string used_pct = total ? num(100.0 * static_cast<double>(used) / static_cast<double>(total)) : "null";

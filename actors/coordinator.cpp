@@ -387,7 +387,7 @@ void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState
   if (ss.gathering && now - ss.gather_started_ns < 5 * 1000000000LL) return;
   ss.gathering = true;
   ss.gather_started_ns = now;
-  size_t coord_mailbox = self->mailbox().size();
+  size_t coord_mailbox = self->mailbox().queue().total_task_size();  // not size(): see branch_actor.cpp
   auto g = std::make_shared<Gather>();
   g->snap = st->store->get();
   for (const auto& slot : g->snap->branches) g->branches.push_back(BranchAnswer{slot, false, {}, {}});
