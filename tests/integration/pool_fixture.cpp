@@ -46,7 +46,11 @@ bool wait_exit(pid_t pid, int ms, int* status) {
   return false;
 }
 
-// Every mount a test made under this prefix is gone when the test binary exits.
+// Every temp dir of this test process starts with this prefix, so the sweeper below touches only
+// its own mounts (another test binary may be running beside it).
+std::string temp_prefix() { return "/tmp/mfs-test-" + std::to_string(::getpid()) + "-"; }
+
+// Every mount a test made under this process's prefix is gone when the test binary exits.
 class MountSweeper : public ::testing::Environment {
  public:
   void TearDown() override {
@@ -57,7 +61,7 @@ class MountSweeper : public ::testing::Environment {
       std::istringstream ls(line);
       std::string a, b, c, d, mp;
       ls >> a >> b >> c >> d >> mp;
-      if (mp.rfind("/tmp/mfs-test-", 0) == 0) left.push_back(mp);
+      if (mp.rfind(temp_prefix(), 0) == 0) left.push_back(mp);
     }
     for (auto it = left.rbegin(); it != left.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
   }
@@ -101,8 +105,8 @@ Outcome as_user(uid_t uid, gid_t gid, const std::function<long()>& fn) {
 }
 
 TempDir::TempDir() {
-  char tmpl[] = "/tmp/mfs-test-XXXXXX";
-  char* d = ::mkdtemp(tmpl);
+  std::string tmpl = temp_prefix() + "XXXXXX";
+  char* d = ::mkdtemp(tmpl.data());
   if (!d) throw std::runtime_error("mkdtemp failed");
   path_ = d;
   ::chmod(path_.c_str(), 0755);
