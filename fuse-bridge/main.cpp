@@ -28,6 +28,7 @@
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/mount_wait.hpp"
+#include "fuse-bridge/readahead.hpp"
 #include "fuse-bridge/session.hpp"
 
 namespace {
@@ -231,6 +232,11 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
     return 1;
   }
   bridge.invalidator().start(session.raw());
+  {
+    std::vector<std::string> branch_paths;
+    for (const auto& b : cfg.branches) branch_paths.push_back(b.path);
+    bridge::apply_readahead(cfg.mountpoint, branch_paths, cfg.readahead);
+  }
   g_session = &session;
   install_signals();
   start_watchdog(session, cfg.mountpoint, cfg.branch_deadline);

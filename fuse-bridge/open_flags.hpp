@@ -14,7 +14,7 @@ namespace bridge {
 // O_APPEND is dropped (the kernel supplies offsets).
 int branch_open_flags(const config::Config& cfg, int flags);
 // Wraps `fd` in a handle and sets fi's cache flags.
-std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
+std::unique_ptr<FileHandle> new_file_handle(fuse_req_t req, int fd, const BranchSlot& br,
                                             const config::Config& cfg, fuse_file_info* fi);
 
 }  // namespace bridge

@@ -215,7 +215,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   }
   br.rt->cache.put(plan.path, true);
   br.rt->counters.creates_chosen.fetch_add(1, std::memory_order_relaxed);
-  auto h = new_file_handle(fd, br, *snap->config, fi);
+  auto h = new_file_handle(req, fd, br, *snap->config, fi);
   fuse_entry_param e{};
   if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.err(err);
   fi->fh = reinterpret_cast<uint64_t>(b.register_handle(e.ino, std::move(h)));

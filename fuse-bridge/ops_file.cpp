@@ -3,6 +3,7 @@
 #include <linux/falloc.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/credentials.hpp"
 #include "fuse-bridge/move_on_enospc.hpp"
+#include "fuse-bridge/open_hacks.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -36,7 +38,22 @@ int branch_open_flags(const config::Config& cfg, int flags) {
   return flags;
 }
 
-std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
+// cache.files=per-process: whether the opening process's name (its comm) is in the list.
+bool caching_process(fuse_req_t req, const std::string& names) {
+  std::ifstream f("/proc/" + std::to_string(fuse_req_ctx(req)->pid) + "/comm");
+  std::string comm;
+  if (!std::getline(f, comm) || comm.empty()) return false;
+  size_t start = 0;
+  while (start <= names.size()) {
+    size_t bar = names.find('|', start);
+    if (bar == std::string::npos) bar = names.size();
+    if (names.compare(start, bar - start, comm) == 0) return true;
+    start = bar + 1;
+  }
+  return false;
+}
+
+std::unique_ptr<FileHandle> new_file_handle(fuse_req_t req, int fd, const BranchSlot& br,
                                             const config::Config& cfg, fuse_file_info* fi) {
   auto h = std::make_unique<FileHandle>(fd, br.rt, br.path);
   h->flags = fi->flags;
@@ -52,8 +69,10 @@ std::unique_ptr<FileHandle> new_file_handle(int fd, const BranchSlot& br,
   // at each open (as `partial`), so sqlite & co. work with default options. README explains.
   switch (cfg.cache_files) {
     case config::CacheFiles::off:
-    case config::CacheFiles::partial:
-    case config::CacheFiles::per_process: fi->keep_cache = 0; break;
+    case config::CacheFiles::partial: fi->keep_cache = 0; break;
+    case config::CacheFiles::per_process:
+      fi->keep_cache = caching_process(req, cfg.cache_files_process_names) ? 1 : 0;
+      break;
     case config::CacheFiles::full:
     case config::CacheFiles::auto_full: fi->keep_cache = 1; break;
   }
@@ -85,7 +104,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         fd = ::open(proc.c_str(), flags | O_CLOEXEC);
       }
       if (fd < 0) return reply.err(errno);
-      auto h = new_file_handle(fd, slot, *snap->config, fi);
+      auto h = new_file_handle(req, fd, slot, *snap->config, fi);
       if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
       fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));
       return reply.open(*fi);
@@ -103,10 +122,12 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fd = ::open((br.path + *path).c_str(), flags | O_CLOEXEC);
     if (fd < 0) fd = -errno;
   } else {
+    break_link_if_asked(*snap->config, br.rt->root_fd(), *path, f.st, fi->flags);
     fd = fs::open(br.rt->root_fd(), *path, flags);
+    if (fd == -EACCES) fd = open_with_nfs_hack(*snap->config, br.rt->root_fd(), *path, flags);
   }
   if (fd < 0) return reply.err(-fd);
-  auto h = new_file_handle(fd, br, *snap->config, fi);
+  auto h = new_file_handle(req, fd, br, *snap->config, fi);
   // open(O_TRUNC) truncates here (atomic_o_trunc): the kernel sends no set-ID change for it.
   if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
   fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));

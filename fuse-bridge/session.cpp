@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <syslog.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -35,7 +38,10 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
   if (cfg.export_support && (conn->capable & FUSE_CAP_EXPORT_SUPPORT))
     conn->want |= FUSE_CAP_EXPORT_SUPPORT;
-  conn->max_write = 1024 * 1024;
+  // fuse-msg-size (pages): libfuse 3.14 derives max_pages from max_write and its buffers hold
+  // 256 pages, so that is the ceiling here.
+  long page = ::sysconf(_SC_PAGESIZE);
+  conn->max_write = static_cast<unsigned>(std::min<uint32_t>(cfg.fuse_msg_size, 256) * page);
 }
 
 void op_destroy(void*) {}

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -159,6 +160,7 @@ void Pool::start() {
     int fd = ::open(logpath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    for (int cap : spec_.drop_caps) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     ::execl(bin.c_str(), "mergerfs", "-f", "-o", opts.c_str(), barg.c_str(), mnt_.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);

@@ -15,6 +15,9 @@ struct PoolSpec {
   size_t tmpfs_mb = 0;       // >0: each branch is a tmpfs of this size
   std::vector<std::string> branch_suffixes;  // e.g. "=RO" per branch (optional)
   bool start = true;
+  // Capabilities removed from the daemon's bounding set before exec (a hardened unit without
+  // CAP_DAC_OVERRIDE, say): root then obeys mode bits on the branches.
+  std::vector<int> drop_caps;
 };
 
 // Result of a syscall: its return value and errno (0 when it succeeded).
