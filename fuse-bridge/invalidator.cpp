@@ -26,7 +26,16 @@ void Invalidator::inode(uint64_t ino) {
   {
     std::lock_guard lk(mu_);
     if (stopping_ || !se_) return;
-    queue_.push_back(ino);
+    queue_.push_back({ino, {}});
+  }
+  cv_.notify_one();
+}
+
+void Invalidator::entry(uint64_t parent, std::string name) {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ || !se_) return;
+    queue_.push_back({parent, std::move(name)});
   }
   cv_.notify_one();
 }
@@ -40,10 +49,13 @@ void Invalidator::run() {
   for (;;) {
     cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
-    uint64_t ino = queue_.front();
+    Item item = std::move(queue_.front());
     queue_.pop_front();
     lk.unlock();
-    fuse_lowlevel_notify_inval_inode(se_, ino, 0, 0);
+    if (item.name.empty())
+      fuse_lowlevel_notify_inval_inode(se_, item.ino, 0, 0);
+    else
+      fuse_lowlevel_notify_inval_entry(se_, item.ino, item.name.c_str(), item.name.size());
     lk.lock();
   }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <thread>
 
 struct fuse_session;
@@ -21,6 +22,9 @@ class Invalidator {
   void start(fuse_session* se);
   void stop();
   void inode(uint64_t ino);
+  // Drops the kernel's dentry `name` under `parent`. Queued from a rename handler it is applied
+  // once the rename syscall releases its directory locks, so after the kernel moved the dentry.
+  void entry(uint64_t parent, std::string name);
   // Attributes only (no page cache), synchronously: safe inside a handler, since the kernel
   // takes no inode lock for it.
   void attrs_now(uint64_t ino);
@@ -30,7 +34,11 @@ class Invalidator {
   fuse_session* se_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<uint64_t> queue_;
+  struct Item {
+    uint64_t ino;
+    std::string name;  // empty: the inode's data and attributes; else a dentry under ino
+  };
+  std::deque<Item> queue_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -133,6 +133,23 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
   return 0;
 }
 
+// Renames the node of (parent, name) to `aside` in the node table, adding the aside folder's
+// chain of nodes (kept alive by their named child, not by kernel lookups).
+void park_node_aside(Bridge& b, fuse_ino_t parent, const char* name, const std::string& aside) {
+  std::vector<NodeId> chain;
+  NodeId dir = kRootId;
+  std::string parent_path = parent_of(aside);
+  for (size_t pos = 1; pos < parent_path.size();) {
+    size_t next = parent_path.find('/', pos);
+    if (next == std::string::npos) next = parent_path.size();
+    dir = b.nodes().add_lookup(dir, std::string_view(parent_path).substr(pos, next - pos));
+    chain.push_back(dir);
+    pos = next + 1;
+  }
+  b.nodes().rename(parent, name, dir, aside.substr(aside.rfind('/') + 1));
+  for (NodeId id : chain) b.nodes().forget(id, 1);
+}
+
 }  // namespace
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
@@ -194,7 +211,11 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     if (pp && snap->config->rename_exdev != config::RenameExdev::passthrough) {
       int r = rename_exdev_fallback(req, b, *snap, pick.branches, newparent, newname, *from, *to);
       if (r == 0) {
-        b.nodes().remove_name(parent, name);
+        // The kernel moves its dentry (and the regular-file inode behind it) to the new name
+        // when this reply arrives: the node follows the file aside, so until the dentry is
+        // dropped the new name still reads the moved file, then a lookup finds the symlink.
+        park_node_aside(b, parent, name, std::string(kExdevDir) + *from);
+        b.invalidator().entry(newparent, newname);
         forget_both(*snap, *from, *to);
       }
       return reply.err(r);
