@@ -213,6 +213,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   SnapshotStore store;
   auto runtime = PoolRuntime::start(cfg, store);
   bridge::Bridge bridge(store, cfg.mountpoint);
+  bridge.nodes().keep_named_nodes(cfg.never_forget_nodes);
   bridge.control().set_sink(runtime.get());
   bridge.set_migration_sink(runtime.get());
 
@@ -232,10 +233,10 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
     return 1;
   }
   bridge.invalidator().start(session.raw());
-  {
+  if (cfg.readahead > 0) {
     std::vector<std::string> branch_paths;
     for (const auto& b : cfg.branches) branch_paths.push_back(b.path);
-    bridge::apply_readahead(cfg.mountpoint, branch_paths, cfg.readahead);
+    bridge::apply_readahead_after_init(cfg.mountpoint, branch_paths, cfg.readahead);
   }
   g_session = &session;
   install_signals();
@@ -291,12 +292,18 @@ int main(int argc, char** argv) {
 
   config::ParseOutcome parsed;
   config::Config cfg = build_config(cl, parsed);
-  for (const auto& n : parsed.notices) syslog(LOG_NOTICE, "%s", n.c_str());
   if (!parsed.errors.empty()) {
+    for (const auto& n : parsed.notices) syslog(LOG_NOTICE, "%s", n.c_str());
     for (const auto& e : parsed.errors) std::fprintf(stderr, "%s\n", config::format_error(e).c_str());
     return 1;
   }
   config::apply_mount_fixups(cfg, parsed.notices);
+  // Notices (dropped unknown keys, ignored overrides) go to syslog and to whoever ran the
+  // command: the caller's terminal, or the log of a foreground service.
+  for (const auto& n : parsed.notices) {
+    syslog(LOG_NOTICE, "%s", n.c_str());
+    std::fprintf(stderr, "mergerfs: NOTICE - %s\n", n.c_str());
+  }
   if (cl.fuse_debug) cfg.debug = true;
   std::string err;
   if (config::validate_for_mount(cfg, err) != 0) die(err);

@@ -57,6 +57,7 @@ void NodeTable::maybe_erase_locked(NodeId id) {
   auto it = nodes_.find(id);
   if (it == nodes_.end()) return;
   if (it->second.nlookup > 0 || it->second.children > 0) return;
+  if (keep_named_ && it->second.linked) return;
   detach_locked(id, it->second);
   nodes_.erase(id);
 }

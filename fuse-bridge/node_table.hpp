@@ -36,6 +36,12 @@ class NodeTable {
   // The node a name points at, if known.
   std::optional<NodeId> find(NodeId parent, std::string_view name) const;
   size_t size() const;
+  // never-forget-nodes: a node keeps its id while it has a name, even once the kernel forgot
+  // it, so a file handle held by an NFS client still resolves (lookup of "." by id).
+  void keep_named_nodes(bool on) {
+    std::lock_guard lk(mu_);
+    keep_named_ = on;
+  }
   // For lookups of "." and "..": the node itself or its parent, counted as one more lookup.
   std::optional<NodeId> ref(NodeId id);
   std::optional<NodeId> parent(NodeId id) const;
@@ -57,6 +63,7 @@ class NodeTable {
   std::unordered_map<NodeId, Node> nodes_;
   std::unordered_map<std::string, NodeId> by_name_;
   NodeId next_id_ = 3;
+  bool keep_named_ = false;
 };
 
 }  // namespace mfs::bridge

@@ -2,11 +2,14 @@
 #include "fuse-bridge/readahead.hpp"
 
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <syslog.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace mfs::bridge {
 namespace {
@@ -37,15 +40,20 @@ void set_bdi(const std::string& dev, uint64_t kib, const std::string& what) {
 
 }  // namespace
 
-void apply_readahead(const std::string& mountpoint, const std::vector<std::string>& branches,
-                     uint64_t kib) {
-  if (kib == 0) return;
-  set_bdi(mount_device(mountpoint), kib, mountpoint);
-  for (const auto& b : branches) {
-    struct stat st {};
-    if (::stat(b.c_str(), &st) < 0) continue;
-    set_bdi(std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)), kib, b);
-  }
+void apply_readahead_after_init(const std::string& mountpoint,
+                                const std::vector<std::string>& branches, uint64_t kib) {
+  std::thread([mountpoint, branches, kib] {
+    // statfs is answered once INIT is: up to 10 s, then give up quietly.
+    struct statfs sfs {};
+    for (int i = 0; i < 200 && ::statfs(mountpoint.c_str(), &sfs) < 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    set_bdi(mount_device(mountpoint), kib, mountpoint);
+    for (const auto& b : branches) {
+      struct stat st {};
+      if (::stat(b.c_str(), &st) < 0) continue;
+      set_bdi(std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)), kib, b);
+    }
+  }).detach();
 }
 
 }  // namespace mfs::bridge

@@ -20,10 +20,9 @@ bool trace_enabled(fuse_req_t req) {
   return b->snapshot()->config->debug;
 }
 
-void trace_request(fuse_req_t req, const char* op, const std::string& args) {
-  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
-  const std::string path = b->snapshot()->config->log_file;
-  const fuse_ctx* ctx = fuse_req_ctx(req);
+namespace {
+
+void write_line(const std::string& path, const std::string& line) {
   std::lock_guard<std::mutex> g(g_mu);
   if (path != g_path || (!path.empty() && !g_file)) {
     if (g_file) std::fclose(g_file);
@@ -32,7 +31,21 @@ void trace_request(fuse_req_t req, const char* op, const std::string& args) {
     g_path = path;
   }
   std::FILE* out = g_file ? g_file : stderr;
-  std::fprintf(out, "%s %s uid=%u pid=%d\n", op, args.c_str(), ctx ? ctx->uid : 0u, ctx ? ctx->pid : 0);
+  std::fprintf(out, "%s\n", line.c_str());
+}
+
+}  // namespace
+
+void trace_request(fuse_req_t req, const char* op, const std::string& args) {
+  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  write_line(b->snapshot()->config->log_file,
+             std::string(op) + " " + args + " uid=" + std::to_string(ctx ? ctx->uid : 0u) +
+                 " pid=" + std::to_string(ctx ? ctx->pid : 0));
+}
+
+void trace_line(const Bridge& b, const std::string& line) {
+  write_line(b.snapshot()->config->log_file, line);
 }
 
 }  // namespace mfs::bridge

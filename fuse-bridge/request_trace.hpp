@@ -12,6 +12,8 @@ bool trace_enabled(fuse_req_t req);
 // Appends "OP ARGS uid=U pid=P" to log.file (stderr when empty); reopens it when log.file
 // changes.
 void trace_request(fuse_req_t req, const char* op, const std::string& args);
+// Appends one line to the trace (for INIT, which has no request context to trace).
+void trace_line(const Bridge& b, const std::string& line);
 
 // Integers and the first `strings` C strings (names); buffers and structs are not traced.
 template <typename T>

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
@@ -17,6 +19,20 @@
 #include "fuse-bridge/request_trace.hpp"
 
 namespace mfs::bridge {
+
+// "INIT caps=a,b,... max_write=N": what the daemon asked the kernel for, in the debug trace.
+std::string init_summary(const fuse_conn_info& conn) {
+  static const std::pair<unsigned, const char*> kCaps[] = {
+      {FUSE_CAP_ASYNC_READ, "async_read"},         {FUSE_CAP_POSIX_ACL, "posix_acl"},
+      {FUSE_CAP_EXPORT_SUPPORT, "export_support"}, {FUSE_CAP_CACHE_SYMLINKS, "cache_symlinks"},
+      {FUSE_CAP_WRITEBACK_CACHE, "writeback_cache"}, {FUSE_CAP_READDIRPLUS, "readdirplus"},
+      {FUSE_CAP_SPLICE_WRITE, "splice_write"},     {FUSE_CAP_SPLICE_MOVE, "splice_move"},
+      {FUSE_CAP_DONT_MASK, "dont_mask"},           {FUSE_CAP_HANDLE_KILLPRIV, "handle_killpriv"}};
+  std::string caps;
+  for (const auto& [bit, name] : kCaps)
+    if (conn.want & bit) caps += (caps.empty() ? "" : ",") + std::string(name);
+  return "INIT caps=" + caps + " max_write=" + std::to_string(conn.max_write);
+}
 
 void op_init(void* userdata, fuse_conn_info* conn) {
   auto* b = static_cast<Bridge*>(userdata);
@@ -42,6 +58,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   // 256 pages, so that is the ceiling here.
   long page = ::sysconf(_SC_PAGESIZE);
   conn->max_write = static_cast<unsigned>(std::min<uint32_t>(cfg.fuse_msg_size, 256) * page);
+  if (cfg.debug) trace_line(*b, init_summary(*conn));
 }
 
 void op_destroy(void*) {}

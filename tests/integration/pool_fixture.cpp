@@ -161,8 +161,8 @@ void Pool::start() {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     for (int cap : spec_.drop_caps) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-    ::execl(bin.c_str(), "mergerfs", "-f", "-o", opts.c_str(), barg.c_str(), mnt_.c_str(),
-            static_cast<char*>(nullptr));
+    ::execl(bin.c_str(), "mergerfs", spec_.fuse_debug ? "-d" : "-f", "-o", opts.c_str(),
+            barg.c_str(), mnt_.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);

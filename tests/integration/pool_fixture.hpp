@@ -18,6 +18,7 @@ struct PoolSpec {
   // Capabilities removed from the daemon's bounding set before exec (a hardened unit without
   // CAP_DAC_OVERRIDE, say): root then obeys mode bits on the branches.
   std::vector<int> drop_caps;
+  bool fuse_debug = false;  // -d: libfuse's request trace (INIT flags, opcodes) in log()
 };
 
 // Result of a syscall: its return value and errno (0 when it succeeded).
