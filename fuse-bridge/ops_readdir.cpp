@@ -4,16 +4,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "actors/branch_fs.hpp"
 #include "actors/branch_runtime.hpp"
 #include "config/config.hpp"
+#include "config/readdir_mode.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
 #include "fuse-bridge/ops.hpp"
+#include "fuse-bridge/readdir_pool.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -35,38 +44,138 @@ std::string join(const std::string& dir, std::string_view name) {
   return p;
 }
 
-// Reads every branch's directory in pool order; a name seen once is kept from its first branch.
+struct RawEntry {
+  std::string name;
+  ino_t ino;
+  unsigned char type;
+};
+
+// One branch's part of a listing.
+struct BranchPart {
+  bool done = false;     // filled in (parallel modes); not done by the deadline = skipped
+  int fd = -1;           // cosr: opened on the pool, read by the FUSE thread
+  int err = -EAGAIN;     // -errno of the open; -EAGAIN: branch skipped (unhealthy, stuck)
+  std::vector<RawEntry> entries;
+};
+
+// Opens the branch's copy of `path` under an in-flight guard; -EAGAIN when the branch is
+// skipped.
+int open_branch_dir(BranchRuntime& rt, const std::string& path) {
+  if (!rt.healthy()) return -EAGAIN;
+  auto guard = rt.track();
+  if (!guard.admitted() && rt.looks_stuck()) return -EAGAIN;
+  return fs::open_dir(rt.root_fd(), path);
+}
+
+void read_entries(BranchRuntime& rt, int fd, std::vector<RawEntry>& out) {
+  auto guard = rt.track();
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
+      off += de->d_reclen;
+      out.push_back({de->d_name, de->d_ino, de->d_type});
+    }
+  }
+  ::close(fd);
+}
+
+// cosr/cor: every branch's open (cor: and read) runs on the readdir pool at once; the FUSE
+// thread waits up to branch-deadline, and a branch not done by then is left out. A job that
+// finishes after the FUSE thread left closes what it opened.
+std::vector<BranchPart> gather_parallel(const PoolSnapshot& snap, const std::string& path,
+                                        const config::ReaddirMode& mode) {
+  struct Gather {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<BranchPart> parts;
+    size_t pending = 0;
+    bool abandoned = false;
+  };
+  auto g = std::make_shared<Gather>();
+  const size_t n = snap.branches.size();
+  g->parts.resize(n);
+  g->pending = n;
+  const bool read_too = mode.kind == config::ReaddirMode::Kind::cor;
+  unsigned threads = mode.threads ? mode.threads : std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+  unsigned depth = mode.queue_depth ? mode.queue_depth : 2;
+  for (size_t i = 0; i < n; ++i) {
+    auto job = [g, i, rt = snap.branches[i].rt, path, read_too] {
+      BranchPart part;
+      part.err = 0;
+      int fd = open_branch_dir(*rt, path);
+      if (fd < 0) part.err = fd;
+      else if (read_too) read_entries(*rt, fd, part.entries);
+      else part.fd = fd;
+      std::lock_guard lk(g->mu);
+      if (g->abandoned) {
+        if (part.fd >= 0) ::close(part.fd);
+        return;
+      }
+      part.done = true;
+      g->parts[i] = std::move(part);
+      if (--g->pending == 0) g->cv.notify_all();
+    };
+    if (!run_on_readdir_pool(threads, depth, job)) job();
+  }
+  std::unique_lock lk(g->mu);
+  double deadline = snap.config->branch_deadline;
+  if (deadline > 0)
+    g->cv.wait_for(lk, std::chrono::duration<double>(deadline), [&] { return g->pending == 0; });
+  else
+    g->cv.wait(lk, [&] { return g->pending == 0; });
+  g->abandoned = true;
+  std::vector<BranchPart> parts = std::move(g->parts);
+  lk.unlock();
+  for (size_t i = 0; i < n; ++i)
+    if (parts[i].done && parts[i].fd >= 0) {
+      read_entries(*snap.branches[i].rt, parts[i].fd, parts[i].entries);
+      parts[i].fd = -1;
+    }
+  return parts;
+}
+
+std::vector<BranchPart> gather_sequential(const PoolSnapshot& snap, const std::string& path) {
+  std::vector<BranchPart> parts(snap.branches.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto& rt = *snap.branches[i].rt;
+    int fd = open_branch_dir(rt, path);
+    parts[i].done = true;
+    parts[i].err = fd < 0 ? fd : 0;
+    if (fd >= 0) read_entries(rt, fd, parts[i].entries);
+  }
+  return parts;
+}
+
+// Every branch's directory merged in pool order; a name seen once is kept from its first
+// branch. func.readdir decides how the branches are read, never the result.
 int load_listing(const PoolSnapshot& snap, DirHandle& d) {
   auto mode = static_cast<InodeMode>(snap.config->inodecalc);
+  auto how = config::parse_readdir_mode(snap.config->func_readdir).value_or(config::ReaddirMode{});
+  auto parts = how.kind == config::ReaddirMode::Kind::seq || snap.branches.size() < 2
+                   ? gather_sequential(snap, d.path)
+                   : gather_parallel(snap, d.path, how);
   std::unordered_set<std::string> seen;
   bool any_opened = false;
   int first_err = ENOENT;
-  std::vector<char> buf(64 * 1024);
-  for (const auto& br : snap.branches) {
-    if (!br.rt->healthy()) continue;
-    auto guard = br.rt->track();
-    if (!guard.admitted() && br.rt->looks_stuck()) continue;
-    int fd = fs::open_dir(br.rt->root_fd(), d.path);
-    if (fd < 0) {
-      if (first_err == ENOENT) first_err = -fd;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& part = parts[i];
+    if (!part.done || part.err == -EAGAIN) continue;
+    if (part.err < 0) {
+      if (first_err == ENOENT) first_err = -part.err;
       continue;
     }
     any_opened = true;
-    for (;;) {
-      long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
-      if (n <= 0) break;
-      for (long off = 0; off < n;) {
-        auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
-        off += de->d_reclen;
-        std::string_view name(de->d_name);
-        if (d.path == "/" && name == ControlFile::kName) continue;
-        if (!seen.emplace(name).second) continue;
-        bool is_dir = de->d_type == DT_DIR;
-        uint64_t ino = calc_ino(mode, br.path, join(d.path, name), de->d_ino, is_dir);
-        d.entries.push_back({std::string(name), ino, de->d_type});
-      }
+    const auto& br = snap.branches[i];
+    for (const auto& raw : part.entries) {
+      if (d.path == "/" && raw.name == ControlFile::kName) continue;
+      if (!seen.emplace(raw.name).second) continue;
+      bool is_dir = raw.type == DT_DIR;
+      uint64_t ino = calc_ino(mode, br.path, join(d.path, raw.name), raw.ino, is_dir);
+      d.entries.push_back({raw.name, ino, raw.type});
     }
-    ::close(fd);
   }
   if (!any_opened) return first_err == ENOTDIR ? ENOTDIR : first_err;
   return 0;

@@ -1,5 +1,6 @@
 // One behavioural test per operation-rule option (FEATURES.md §1.2, §4): each shows what the
 // key changes, seen through the pool and on the branches. option_coverage.cpp lists them.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -12,7 +13,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -378,6 +381,57 @@ TEST(OptionRules, DropcacheoncloseEvictsTheBranchFilesPages) {
   EXPECT_EQ(read_file(pool.path("dropped")).size(), data.size());
   EXPECT_GT(resident_pages(pool.on_branch(0, "kept")), 0u);
   EXPECT_EQ(resident_pages(pool.on_branch(0, "dropped")), 0u);
+}
+
+
+// Threads of `pid` whose name is `comm`.
+size_t threads_named(pid_t pid, const std::string& comm) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  size_t n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(dir + "/" + e->d_name + "/comm");
+    std::string name;
+    std::getline(f, name);
+    n += name == comm;
+  }
+  ::closedir(d);
+  return n;
+}
+
+TEST(OptionRules, ReaddirCosrAndCorReadBranchesOnTheirOwnThreads) {
+  // FEATURES.md §4.6: cosr opens every branch's directory concurrently (then reads them in
+  // order), cor opens and reads concurrently, on N threads; seq reads on the FUSE thread. The
+  // merged listing is the same in every mode.
+  Pool pool({.branches = 4, .options = "cache.readdir=false"});
+  std::set<std::string> want;
+  for (int i = 0; i < 4; ++i) {
+    make_dirs(pool.on_branch(i, "d"));
+    for (int k = 0; k < 50; ++k) {
+      std::string name = "f" + std::to_string((i * 37 + k) % 120);  // overlapping names
+      write_file(pool.on_branch(i, "d/" + name), "x");
+      want.insert(name);
+    }
+  }
+  for (const char* mode : {"seq", "cosr:3", "cor:3:4"}) {
+    SCOPED_TRACE(mode);
+    set_option(pool, "func.readdir", mode);
+    std::set<std::string> got;
+    size_t count = 0;
+    DIR* d = ::opendir(pool.path("d").c_str());
+    ASSERT_NE(d, nullptr);
+    while (auto* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) {
+        got.insert(e->d_name);
+        ++count;
+      }
+    ::closedir(d);
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(count, want.size()) << "each name once";
+    EXPECT_EQ(threads_named(pool.pid(), "mfs-readdir"), std::string(mode) == "seq" ? 0u : 3u);
+  }
 }
 
 }  // namespace
