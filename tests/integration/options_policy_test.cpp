@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,8 @@ struct SearchCase {
   std::string extra_options;
 };
 
+void PrintTo(const SearchCase& c, std::ostream* os) { *os << "func." << c.fn; }
+
 const std::vector<SearchCase>& search_cases() {
   static const std::vector<SearchCase> cases = {
       {"access", seen_by_access, "kernel-permissions-check=false"},
@@ -213,6 +216,8 @@ Outcome stat_outcome(const std::string& path) {
   struct stat st {};
   return sys([&] { return static_cast<long>(::lstat(path.c_str(), &st)); });
 }
+
+void PrintTo(const ActionCase& c, std::ostream* os) { *os << "func." << c.fn; }
 
 const std::vector<ActionCase>& action_cases() {
   static const std::vector<ActionCase> cases = {
@@ -331,6 +336,8 @@ struct CreateCase {
   std::string fn;
   Maker make;
 };
+
+void PrintTo(const CreateCase& c, std::ostream* os) { *os << "func." << c.fn; }
 
 const std::vector<CreateCase>& create_cases() {
   static const std::vector<CreateCase> cases = {
