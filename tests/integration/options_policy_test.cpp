@@ -523,6 +523,7 @@ TEST(OptionCategory, SearchSetsEverySearchFunction) {
 struct Listing {
   std::map<std::string, int> count;
   std::map<std::string, unsigned char> type;
+  std::map<std::string, size_t> position;  // of the name's first appearance
 };
 
 Listing list_dir(const std::string& dir) {
@@ -531,7 +532,8 @@ Listing list_dir(const std::string& dir) {
   EXPECT_NE(d, nullptr) << dir << ": " << std::strerror(errno);
   if (!d) return out;
   errno = 0;
-  while (auto* e = ::readdir(d)) {
+  for (size_t i = 0; auto* e = ::readdir(d); ++i) {
+    out.position.emplace(e->d_name, i);
     ++out.count[e->d_name];
     out.type[e->d_name] = e->d_type;
   }
@@ -569,6 +571,9 @@ TEST_P(ReaddirMode, ListsTheMergedSetOnce) {
   // cor merges concurrently, so which copy of "mixed" lands first is not fixed there.
   if (mode.rfind("cor", 0) != 0) {
     EXPECT_EQ(root.type["mixed"], DT_REG) << "branch 0 wins";
+    // Branches are read one after another in pool order.
+    EXPECT_LT(root.position["a"], root.position["b"]);
+    EXPECT_LT(root.position["b"], root.position["c"]);
   }
 
   Listing sub = list_dir(p.path("sub"));
