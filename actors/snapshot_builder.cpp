@@ -12,6 +12,11 @@ SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const Pool
   snap->generation = generation;
   snap->config = cfg;
   for (const auto& spec : cfg->branches) {
+    // A directory listed twice is one branch (the first mention's mode and minfreespace):
+    // two slots would act on every file twice and run two actors over one runtime.
+    bool listed = false;
+    for (const auto& b : snap->branches) listed |= b.path == spec.path;
+    if (listed) continue;
     BranchSlot slot;
     slot.path = spec.path;
     slot.mode = spec.mode;

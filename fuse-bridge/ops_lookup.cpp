@@ -9,6 +9,9 @@
 #include "fuse-bridge/ops.hpp"
 
 namespace mfs::bridge {
+namespace {
+constexpr double kControlFileTimeout = 86400;
+}  // namespace
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Reply reply(req);
@@ -19,6 +22,10 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.ino = kControlFileId;
     e.generation = kGeneration;
     e.attr = b.control_attr();
+    // The control file never changes: the kernel may keep its name for good, so reaching it
+    // needs no LOOKUP in the root, which can wait behind a lookup stuck on a hung branch.
+    e.entry_timeout = kControlFileTimeout;
+    e.attr_timeout = kControlFileTimeout;
     return reply.entry(e);
   }
   if (std::strlen(name) > NAME_MAX) return reply.err(ENAMETOOLONG);
@@ -65,7 +72,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  if (ino == kControlFileId) return reply.attr(b.control_attr(), 0);
+  if (ino == kControlFileId) return reply.attr(b.control_attr(), kControlFileTimeout);
   auto path = b.nodes().path(ino);
   // An open file (fstat, or the kernel refreshing attributes for a read) answers from its
   // handle: it stays right when the name was unlinked, renamed or its branch removed.

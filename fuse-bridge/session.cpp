@@ -27,7 +27,8 @@ std::string init_summary(const fuse_conn_info& conn) {
       {FUSE_CAP_EXPORT_SUPPORT, "export_support"}, {FUSE_CAP_CACHE_SYMLINKS, "cache_symlinks"},
       {FUSE_CAP_WRITEBACK_CACHE, "writeback_cache"}, {FUSE_CAP_READDIRPLUS, "readdirplus"},
       {FUSE_CAP_SPLICE_WRITE, "splice_write"},     {FUSE_CAP_SPLICE_MOVE, "splice_move"},
-      {FUSE_CAP_DONT_MASK, "dont_mask"},           {FUSE_CAP_HANDLE_KILLPRIV, "handle_killpriv"}};
+      {FUSE_CAP_DONT_MASK, "dont_mask"},
+      {FUSE_CAP_PARALLEL_DIROPS, "parallel_dirops"}, {FUSE_CAP_AUTO_INVAL_DATA, "auto_inval_data"},           {FUSE_CAP_HANDLE_KILLPRIV, "handle_killpriv"}};
   std::string caps;
   for (const auto& [bit, name] : kCaps)
     if (conn.want & bit) caps += (caps.empty() ? "" : ",") + std::string(name);

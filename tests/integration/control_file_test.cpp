@@ -598,6 +598,14 @@ TEST(ControlStats, OneEntryPerLiveActor) {
   EXPECT_TRUE(eventually([&] { return python(scratch, kSummaryDigest, stats_summary(p), &out) == 0 &&
                                       out.rfind("4 ", 0) == 0; },
                          std::chrono::seconds(3))) << out;
+
+  // A directory added twice is one branch: no second actor (a leaked one kept the daemon from
+  // exiting on unmount), and the daemon still stops cleanly.
+  ASSERT_EQ(setx(ctl(p), kPrefix + "branches", "+>" + p.branch(1)).ret, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // two renders
+  ASSERT_EQ(python(scratch, kSummaryDigest, stats_summary(p), &out), 0);
+  EXPECT_EQ(out.substr(0, 2), "4 ") << out;
+  EXPECT_EQ(p.stop(), 0);
 }
 
 // Rendered at most once a second: the value is stable between renders, so a size query and
