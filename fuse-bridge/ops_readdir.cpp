@@ -14,6 +14,7 @@
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
 #include "fuse-bridge/ops.hpp"
+#include "messages/staging.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -59,7 +60,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
         auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
         off += de->d_reclen;
         std::string_view name(de->d_name);
-        if (d.path == "/" && name == ControlFile::kName) continue;
+        if (d.path == "/" && (name == ControlFile::kName || name == kStagingDir)) continue;
         if (!seen.emplace(name).second) continue;
         bool is_dir = de->d_type == DT_DIR;
         uint64_t ino = calc_ino(mode, br.path, join(d.path, name), de->d_ino, is_dir);

@@ -143,6 +143,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   if (flags & RENAME_EXCHANGE) return reply.err(EINVAL);
   if (flags & ~RENAME_NOREPLACE) return reply.err(EINVAL);
   if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  if (is_staging_name(parent, name) || is_staging_name(newparent, newname)) return reply.err(EPERM);
   auto from = b.nodes().child_path(parent, name);
   auto to = b.nodes().child_path(newparent, newname);
   if (!from || !to) return reply.err(ENOENT);
@@ -212,6 +213,7 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  if (is_staging_name(newparent, newname)) return reply.err(EPERM);
   auto from = b.nodes().path(ino);
   auto to = b.nodes().child_path(newparent, newname);
   if (!from || !to) return reply.err(ENOENT);
