@@ -140,6 +140,7 @@ void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const m
   }
   if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(EINVAL);
   if (!reb->begin(w.value == "dry-run")) return fail(EBUSY);
+  w.finish(0);  // answered before the run starts (a test hook may end the process mid-move)
   self->spawn<caf::detached>([reb](caf::event_based_actor* me) -> caf::behavior {
     me->send(me, msg::tick_atom::value);
     return {[=](msg::tick_atom) {
@@ -147,7 +148,6 @@ void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const m
       me->quit();
     }};
   });
-  w.finish(0);
 }
 
 void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {

@@ -1,6 +1,9 @@
-// Opens and moves of the same file, kept apart: an open holds an entry from its path search
-// until its handle is registered; a mover's pin (OpenFiles) is refused while the file is open
-// or being opened, and holds new opens of that path back until it is dropped.
+// Requests and moves of the same file, kept apart: an open holds an entry from its path search
+// until its handle is registered, and unlink, rename, link and path-based setattr hold one for
+// their syscalls; a mover's pin (OpenFiles) is refused while the file is open or such a request
+// is under way, and holds new ones back until it is dropped (the move's rename and unlink).
+// Keyed by exact path: a rename of a parent directory is caught by the mover's check of the
+// source instead (it finds the source gone and rolls back).
 #pragma once
 #include <condition_variable>
 #include <functional>
