@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -223,8 +222,9 @@ Plan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
     double best = (f.used * e.total - e.used * f.total) / (f.total + e.total);
     auto fits = [&](const FileFact& x) { return static_cast<double>(x.size + kReserve) <= e.avail; };
     auto& c = cand[F];
-    // The largest file not past the balance point and the smallest past it (still narrowing
-    // the gap): whichever leaves the smaller gap.
+    // The largest file not past the balance point, or the smallest past it (still narrowing
+    // the gap). Below is preferred while the files below can close the gap together (the
+    // next moves refine it); otherwise whichever leaves the pool's spread smaller now.
     auto below = c.end(), above = c.end();
     for (auto it = c.upper_bound(static_cast<uint64_t>(best)); it != c.begin();) {
       --it;
@@ -239,12 +239,24 @@ Plan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
         above = it;
         break;
       }
-    auto gap_after = [&](uint64_t size) {
+    auto spread_after = [&](uint64_t size) {
       double b = static_cast<double>(size);
-      return std::abs(100.0 * (f.used - b) / f.total - 100.0 * (e.used + b) / e.total);
+      f.used -= b;
+      e.used += b;
+      double s = spread_of(bs);
+      f.used += b;
+      e.used -= b;
+      return s;
     };
+    double small_total = 0;
+    for (auto it = c.begin(); it != c.end() && static_cast<double>(it->first) <= best &&
+                              small_total < best;
+         ++it)
+      small_total += static_cast<double>(it->first);
     auto pick = below;
-    if (above != c.end() && (below == c.end() || gap_after(above->first) < gap_after(below->first)))
+    if (above != c.end() &&
+        (below == c.end() ||
+         (small_total < best && spread_after(above->first) < spread_after(below->first))))
       pick = above;
     if (pick == c.end()) {
       exhausted[F] = true;
