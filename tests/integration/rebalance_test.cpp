@@ -247,6 +247,28 @@ TEST(Rebalance, HardLinkedFilesAreSkipped) {
   EXPECT_TRUE(files_on(*p, 1).empty());
 }
 
+TEST(Rebalance, IncludeExcludeAndSizeBoundsLimitWhatMoves) {
+  auto p = sized_pool({16, 64}, "rebalance.exclude=*.part,rebalance.max-size=5M");
+  write_file(p->on_branch(0, "a.mkv"), random_bytes(6 << 20, 13));
+  write_file(p->on_branch(0, "b.part"), random_bytes(3 << 20, 14));
+  p->start();
+  ASSERT_EQ(setx(*p, "cmd.rebalance", "start"), 0);
+  std::string j = wait_state(*p, "done");
+  EXPECT_EQ(num(j, "moved"), 0u) << j;
+  ASSERT_EQ(setx(*p, "rebalance.max-size", "0"), 0);
+  ASSERT_EQ(setx(*p, "rebalance.include", "/nothing/*"), 0);
+  ASSERT_EQ(setx(*p, "cmd.rebalance", "start"), 0);
+  j = wait_state(*p, "done");
+  EXPECT_EQ(num(j, "moved"), 0u) << j;
+  ASSERT_EQ(setx(*p, "rebalance.include", "*.mkv|*.part"), 0);
+  ASSERT_EQ(setx(*p, "cmd.rebalance", "start"), 0);
+  j = wait_state(*p, "done");
+  EXPECT_EQ(num(j, "moved"), 1u) << j;
+  EXPECT_TRUE(exists(p->on_branch(1, "a.mkv")));
+  EXPECT_TRUE(exists(p->on_branch(0, "b.part")));
+  EXPECT_EQ(setx(*p, "rebalance.threshold", "101"), EINVAL);
+}
+
 TEST(Rebalance, DryRunPrintsThePlanAndMovesNothing) {
   auto p = sized_pool({64, 64, 64, 64}, "");
   fill_skewed(*p);
