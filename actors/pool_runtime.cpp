@@ -63,7 +63,7 @@ class ActorRuntime final : public PoolRuntime {
   void set_open_files(OpenFiles* files) override { rebalancer_->set_open_files(files); }
 
   std::optional<std::string> get_extra(const std::string& key) override {
-    if (key == "rebalance") return rebalancer_->progress_json();
+    if (key == "rebalance") return rebalancer_->progress_json(true);
     if (key == "stats") {
       auto s = store_.stats();
       return s ? *s : std::string("{}");

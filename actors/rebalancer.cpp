@@ -497,7 +497,7 @@ Rebalancer::Outcome Rebalancer::execute(const Move& m) {
   return r < 0 ? Outcome::failed : Outcome::moved;
 }
 
-std::string Rebalancer::progress_json() const {
+std::string Rebalancer::progress_json(bool with_plan) const {
   std::lock_guard lk(mu_);
   const auto& p = p_;
   int64_t end = p.finished_ms ? p.finished_ms : unix_ms();
@@ -519,7 +519,7 @@ std::string Rebalancer::progress_json() const {
                     ",\"rate_bps\":" + u(static_cast<uint64_t>(rate)) +
                     ",\"eta_s\":" + (eta < 0 ? std::string("null") : fixed(eta)) +
                     ",\"last_error\":" + json_str(p.last_error);
-  if (p.dry_run) {
+  if (p.dry_run && with_plan) {
     // The plan, as much as fits in one xattr value beside the rest.
     std::string plan;
     size_t shown = 0;

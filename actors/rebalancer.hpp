@@ -29,8 +29,9 @@ class Rebalancer {
   void run();
   // Asks a run to stop at the next chunk or file (a partial copy is discarded).
   void request_stop();
-  // {"state":..., "planned":..., ...}: the progress of the current or last run.
-  std::string progress_json() const;
+  // {"state":..., "planned":..., ...}: the progress of the current or last run; a dry run's
+  // plan (up to ~48 KB) only when asked, as the stats detail must stay under 64 KiB.
+  std::string progress_json(bool with_plan = false) const;
 
   struct Move {
     std::string path;

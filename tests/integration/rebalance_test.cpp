@@ -284,6 +284,12 @@ TEST(Rebalance, DryRunPrintsThePlanAndMovesNothing) {
   EXPECT_GT(num(j, "planned"), 10u) << j;
   EXPECT_EQ(num(j, "moved"), 0u) << j;
   for (int i = 0; i < 4; ++i) EXPECT_EQ(line_diff(describe_tree(p->branch(i)), before[static_cast<size_t>(i)]), "");
+  // The plan is served by user.mergerfs.rebalance only; the stats detail stays small.
+  EXPECT_NE(j.find("\"plan\":[{"), std::string::npos) << j;
+  std::this_thread::sleep_for(1500ms);  // one more stats render
+  std::string coord = getx(*p, "stats.coordinator");
+  EXPECT_NE(coord.find("\"rebalance\":{"), std::string::npos) << coord;
+  EXPECT_EQ(coord.find("\"plan\":"), std::string::npos) << coord;
 }
 
 TEST(Rebalance, CtlWaitDrawsProgressAndExitsZeroWhenDone) {
