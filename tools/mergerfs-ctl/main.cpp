@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("mergerfs-ctl v") + MERGERFS_VERSION);
   app.footer(
-      "Exit codes: 0 ok, 1 failed, 2 usage or not implemented, 3 MOUNT is not a pool,\n"
+      "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 MOUNT is not a pool,\n"
       "4 not root for a change, 5 unknown or read-only key, 6 invalid value.");
 
   std::string mount, key, value;
