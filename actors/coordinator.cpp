@@ -15,6 +15,7 @@
 
 #include "actors/branch_actor.hpp"
 #include "actors/branch_runtime.hpp"
+#include "actors/rebalancer.hpp"
 #include "actors/snapshot_builder.hpp"
 #include "config/config.hpp"
 
@@ -68,6 +69,7 @@ struct CoordinatorState {
   uint64_t writes = 0;
   uint64_t write_errors = 0;
   StatsState stats;
+  std::shared_ptr<Rebalancer> rebalancer;
 };
 
 msg::BranchSettings settings_of(const config::Config& cfg) {
@@ -125,6 +127,29 @@ bool test_hooks_enabled() {
   return v && std::string(v) == "1";
 }
 
+// cmd.rebalance=start|dry-run|stop. A run blocks its own detached actor (its own thread) from
+// plan to last move; the coordinator only claims it and spawns it.
+template <class Fail>
+void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w,
+                     Fail& fail) {
+  auto reb = st.rebalancer;
+  if (!reb) return fail(ENOTSUP);
+  if (w.value == "stop") {
+    reb->request_stop();
+    return w.finish(0);
+  }
+  if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(EINVAL);
+  if (!reb->begin(w.value == "dry-run")) return fail(EBUSY);
+  w.finish(0);  // answered before the run starts (a test hook may end the process mid-move)
+  self->spawn<caf::detached>([reb](caf::event_based_actor* me) -> caf::behavior {
+    me->send(me, msg::tick_atom::value);
+    return {[=](msg::tick_atom) {
+      reb->run();
+      me->quit();
+    }};
+  });
+}
+
 void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {
   ++st.writes;
   ++st.stats.handled;
@@ -137,6 +162,7 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
     std::string cmd = w.key.substr(4);
     syslog(LOG_NOTICE, "command: %s", cmd.c_str());
     if (cmd == "gc" || cmd == "gc1" || cmd == "invalidate-all-nodes") return w.finish(0);
+    if (cmd == "rebalance") return start_rebalance(self, st, w, fail);
     if (cmd == "test-throw-in-branch" && test_hooks_enabled() && !st.branches.empty()) {
       // The write (and its reply guard) travels on; the branch actor's exception drops it.
       self->send(st.branches.begin()->second, msg::test_throw_atom::value, w);
@@ -336,6 +362,7 @@ void render_stats(CoordinatorState& st, const Gather& g, size_t coord_mailbox) {
     }
     d += "},\"tick_lag_us\":" + latency_json(ss.tick_lag);
     d += ",\"gather_ms\":" + std::to_string(ss.last_gather_ns / 1000000);
+    if (st.rebalancer) d += ",\"rebalance\":" + st.rebalancer->progress_json();
     std::string decisions;
     for (size_t i = 0; i < g.branches.size() && decisions.size() < kStatsLimit / 2; ++i)
       decisions += (i ? "," : "") + json_str(branch_id(i)) + ":" +
@@ -441,9 +468,11 @@ void on_stats_tick(caf::event_based_actor* self, const std::shared_ptr<Coordinat
 }  // namespace
 
 caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* store,
-                                std::shared_ptr<const config::Config> initial) {
+                                std::shared_ptr<const config::Config> initial,
+                                std::shared_ptr<Rebalancer> rebalancer) {
   auto st = std::make_shared<CoordinatorState>();
   st->store = store;
+  st->rebalancer = std::move(rebalancer);
   publish(self, *st, std::move(initial));
   // A branch actor that died (an exception in a handler) is replaced; its runtime state stays.
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -459,6 +488,7 @@ caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* sto
   });
   // Branch actors stop with the coordinator.
   self->attach_functor([st] {
+    if (st->rebalancer) st->rebalancer->request_stop();
     for (auto& [path, a] : st->branches) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   });
   self->send(self, msg::tick_atom::value);

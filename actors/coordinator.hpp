@@ -8,8 +8,11 @@ namespace mfs {
 namespace config {
 struct Config;
 }
+class Rebalancer;
 
+// `rebalancer` runs cmd.rebalance on a detached actor the coordinator spawns.
 caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* store,
-                                std::shared_ptr<const config::Config> initial);
+                                std::shared_ptr<const config::Config> initial,
+                                std::shared_ptr<Rebalancer> rebalancer);
 
 }  // namespace mfs

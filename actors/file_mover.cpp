@@ -1,5 +1,5 @@
-// The copy step of a move: temp file, data (copy_file_range, then read/write), metadata, verify,
-// rename into place.
+// The copy step of a move: staging file, data (copy_file_range in chunks, then read/write),
+// metadata, verify, rename into place.
 #include "actors/file_mover.hpp"
 
 #include <errno.h>
@@ -12,9 +12,13 @@
 #include <vector>
 
 #include "actors/branch_fs.hpp"
+#include "actors/test_hooks.hpp"
+#include "messages/staging.hpp"
 
 namespace mfs::fs {
 namespace {
+
+constexpr size_t kChunk = 8 << 20;  // progress, cancel and the test delay act per chunk
 
 std::string parent_dir(const std::string& path) {
   auto slash = path.rfind('/');
@@ -23,26 +27,40 @@ std::string parent_dir(const std::string& path) {
 
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-int copy_data(int in, int out, off_t size) {
+int copy_data(int in, int out, off_t size, const CopyProgress& progress) {
   loff_t off_in = 0, off_out = 0;
+  bool plain = false;  // copy_file_range refused: read/write
+  std::vector<char> buf;
   while (off_in < size) {
-    ssize_t n = ::copy_file_range(in, &off_in, out, &off_out, static_cast<size_t>(size - off_in), 0);
-    if (n > 0) continue;
-    if (n == 0) break;
-    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return -errno;
-    std::vector<char> buf(1 << 20);
-    for (;;) {
-      ssize_t r = ::pread(in, buf.data(), buf.size(), off_in);
-      if (r < 0) return -errno;
-      if (r == 0) return 0;
-      for (ssize_t w = 0; w < r;) {
-        ssize_t k = ::pwrite(out, buf.data() + w, static_cast<size_t>(r - w), off_out);
-        if (k < 0) return -errno;
-        w += k;
-        off_out += k;
+    size_t want = static_cast<size_t>(std::min<off_t>(size - off_in, kChunk));
+    if (!plain) {
+      ssize_t n = ::copy_file_range(in, &off_in, out, &off_out, want, 0);
+      if (n == 0) break;
+      if (n < 0) {
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+          return -errno;
+        plain = true;
+        buf.resize(1 << 20);
+        continue;
       }
-      off_in += r;
+    } else {
+      size_t done = 0;
+      while (done < want) {
+        ssize_t r = ::pread(in, buf.data(), std::min(buf.size(), want - done), off_in);
+        if (r < 0) return -errno;
+        if (r == 0) return 0;  // the file shrank: the version check catches it
+        for (ssize_t w = 0; w < r;) {
+          ssize_t k = ::pwrite(out, buf.data() + w, static_cast<size_t>(r - w), off_out);
+          if (k < 0) return -errno;
+          w += k;
+          off_out += k;
+        }
+        off_in += r;
+        done += static_cast<size_t>(r);
+      }
     }
+    test_hooks::copy_chunk_delay();
+    if (progress && !progress(static_cast<uint64_t>(off_in))) return -ECANCELED;
   }
   return 0;
 }
@@ -60,13 +78,30 @@ void copy_xattrs(int in, int out) {
 }
 
 bool same_version(const struct stat& a, const struct stat& b) {
-  return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
-         a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_ctim.tv_sec == b.st_ctim.tv_sec &&
-         a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+  return a.st_ino == b.st_ino && a.st_dev == b.st_dev && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
 }
 
-// One attempt; -EAGAIN if the source changed meanwhile.
-int copy_once(int src_root, int dst_root, const std::string& path, const std::string& tmp) {
+}  // namespace
+
+int ensure_staging(int root_fd) {
+  int r = fs::mkdir(root_fd, kStagingPath, 0700);
+  return r == -EEXIST ? 0 : r;
+}
+
+std::string staging_name(const std::string& path) {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string leaf = base_name(path).substr(0, 200);
+  std::string name = std::string(kStagingPath) + "/" + leaf + "_";
+  for (int i = 0; i < 6; ++i) name.push_back(alphabet[rng() % 36]);
+  return name;
+}
+
+int stage_copy(int src_root, int dst_root, const std::string& path, const std::string& name,
+               StagedFile& staged, const CopyProgress& progress) {
+  if (int r = ensure_staging(dst_root); r < 0) return r;
   int in = open(src_root, path, O_RDONLY);
   if (in < 0) return in;
   struct stat before {};
@@ -75,12 +110,15 @@ int copy_once(int src_root, int dst_root, const std::string& path, const std::st
     ::close(in);
     return e;
   }
-  int out = open(dst_root, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  int out = open(dst_root, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (out == -ENOENT && ensure_staging(dst_root) == 0)  // another move removed it meanwhile
+    out = open(dst_root, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (out < 0) {
     ::close(in);
     return out;
   }
-  int r = copy_data(in, out, before.st_size);
+  test_hooks::crash_point("temp-created");
+  int r = copy_data(in, out, before.st_size, progress);
   if (r == 0) {
     copy_xattrs(in, out);
     if (::fchown(out, before.st_uid, before.st_gid) < 0) {
@@ -90,28 +128,45 @@ int copy_once(int src_root, int dst_root, const std::string& path, const std::st
     ::futimens(out, ts);
     if (::fsync(out) < 0) r = -errno;
   }
-  struct stat after {};
+  struct stat after {}, mine {};
   if (r == 0 && (::fstat(in, &after) < 0 || !same_version(before, after))) r = -EAGAIN;
+  if (r == 0 && ::fstat(out, &mine) < 0) r = -errno;
   ::close(out);
   ::close(in);
+  if (r < 0) {
+    unlink(dst_root, name);  // only the staging file we made
+    return r;
+  }
+  staged.name = name;
+  staged.ino = mine.st_ino;
+  staged.source = before;
+  test_hooks::crash_point("copied");
+  return 0;
+}
+
+bool source_unchanged(int src_root, const std::string& path, const StagedFile& staged) {
+  struct stat now {};
+  return lstat(src_root, path, now) == 0 && same_version(staged.source, now);
+}
+
+int commit_staged(int src_root, int dst_root, const StagedFile& staged, const std::string& path,
+                  unsigned flags) {
+  if (int r = clone_path(src_root, dst_root, parent_dir(path)); r < 0) return r;
+  int r = rename(dst_root, staged.name, path, flags);
+  if (r == 0) test_hooks::crash_point("renamed");
   return r;
 }
 
-}  // namespace
-
 int copy_to_branch(int src_root, int dst_root, const std::string& path) {
-  std::string dir = parent_dir(path);
-  if (int r = clone_path(src_root, dst_root, dir); r < 0) return r;
-  std::mt19937_64 rng(std::random_device{}());
-  const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   int r = -EAGAIN;
   for (int attempt = 0; attempt < 5 && (r == -EAGAIN || r == -EEXIST); ++attempt) {
-    std::string tmp = (dir == "/" ? "" : dir) + "/." + base_name(path) + "_";
-    for (int i = 0; i < 6; ++i) tmp.push_back(alphabet[rng() % 36]);
-    r = copy_once(src_root, dst_root, path, tmp);
-    if (r == 0) r = rename(dst_root, tmp, path);
-    if (r < 0 && r != -EEXIST) unlink(dst_root, tmp);  // only a temp file we made
+    StagedFile staged;
+    r = stage_copy(src_root, dst_root, path, staging_name(path), staged);
+    if (r < 0) continue;
+    r = commit_staged(src_root, dst_root, staged, path, 0);
+    if (r < 0) unlink(dst_root, staged.name);
   }
+  rmdir(dst_root, kStagingPath);  // only if empty: other moves may be using it
   return r;
 }
 

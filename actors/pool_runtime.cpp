@@ -2,9 +2,14 @@
 // argv), the coordinator, and the control-file sink that posts to it without waiting.
 #include "actors/pool_runtime.hpp"
 
+#include <syslog.h>
+
 #include <thread>
 
+#include "actors/branch_runtime.hpp"
 #include "actors/coordinator.hpp"
+#include "actors/move_journal.hpp"
+#include "actors/rebalancer.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
@@ -21,19 +26,21 @@ caf::behavior migration_actor(caf::event_based_actor* self, std::string) {
 
 class ActorRuntime final : public PoolRuntime {
  public:
-  ActorRuntime(const config::Config& cfg, SnapshotStore& store) : store_(store) {
+  ActorRuntime(const config::Config& cfg, SnapshotStore& store)
+      : store_(store), rebalancer_(std::make_shared<Rebalancer>(store)) {
     // Idle workers block on a condvar instead of polling in 50 µs sleeps (CAF_FUSE_NOTES.md).
     caf_cfg_.set("work-stealing.moderate-poll-attempts", size_t{0});
     caf_cfg_.set("scheduler.max-threads", size_t{2});
     caf_cfg_.set("logger.console-verbosity", caf::atom("quiet"));
     system_ = std::make_unique<caf::actor_system>(caf_cfg_);
     coordinator_ = system_->spawn(coordinator_actor, &store_,
-                                  std::make_shared<const config::Config>(cfg));
+                                  std::make_shared<const config::Config>(cfg), rebalancer_);
   }
   ~ActorRuntime() override { stop(); }
 
   void stop() override {
     if (!system_) return;
+    rebalancer_->request_stop();  // a running move discards its partial copy
     if (coordinator_) caf::anon_send_exit(coordinator_, caf::exit_reason::user_shutdown);
     coordinator_ = nullptr;
     system_.reset();  // waits until every actor is gone (pending guards have answered)
@@ -53,7 +60,10 @@ class ActorRuntime final : public PoolRuntime {
     caf::anon_send(a, job);
   }
 
+  void set_open_files(OpenFiles* files) override { rebalancer_->set_open_files(files); }
+
   std::optional<std::string> get_extra(const std::string& key) override {
+    if (key == "rebalance") return rebalancer_->progress_json(true);
     if (key == "stats") {
       auto s = store_.stats();
       return s ? *s : std::string("{}");
@@ -63,6 +73,7 @@ class ActorRuntime final : public PoolRuntime {
 
  private:
   SnapshotStore& store_;
+  std::shared_ptr<Rebalancer> rebalancer_;
   caf::actor_system_config caf_cfg_;
   std::unique_ptr<caf::actor_system> system_;
   caf::actor coordinator_;
@@ -74,6 +85,10 @@ std::unique_ptr<PoolRuntime> PoolRuntime::start(const config::Config& cfg, Snaps
   auto rt = std::make_unique<ActorRuntime>(cfg, store);
   // The first snapshot is published by the coordinator; FUSE threads need it before mounting.
   while (!store.get()) std::this_thread::yield();
+  // Before the mount: nothing reaches the branches through the pool yet.
+  std::vector<std::pair<std::string, int>> roots;
+  for (const auto& b : store.get()->branches) roots.emplace_back(b.path, b.rt->root_fd());
+  for (const auto& line : recover_moves(roots)) syslog(LOG_NOTICE, "%s", line.c_str());
   return rt;
 }
 

@@ -8,6 +8,7 @@
 #include "actors/snapshot_store.hpp"
 #include "messages/control_sink.hpp"
 #include "messages/migration_sink.hpp"
+#include "messages/open_files.hpp"
 
 namespace mfs {
 namespace config {
@@ -17,10 +18,13 @@ struct Config;
 class PoolRuntime : public ControlSink, public MigrationSink {
  public:
   virtual ~PoolRuntime() = default;
-  // Starts the coordinator and one actor per branch; publishes the first snapshot into `store`.
+  // Finishes or rolls back a move an earlier run left in its journal, then starts the
+  // coordinator and one actor per branch; publishes the first snapshot into `store`.
   static std::unique_ptr<PoolRuntime> start(const config::Config& cfg, SnapshotStore& store);
   // Stops every actor; pending work answers (EIO) before this returns.
   virtual void stop() = 0;
+  // The bridge's open-file registry, for moves that must skip open files (rebalance).
+  virtual void set_open_files(OpenFiles* files) = 0;
 };
 
 }  // namespace mfs

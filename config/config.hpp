@@ -81,6 +81,12 @@ struct Config {
   bool cache_writeback = false;
   double cache_branch_entry = 1;  // seconds; TTL of the per-branch existence/stat cache, 0 = off
   double branch_deadline = 5;     // seconds before a branch syscall marks the branch slow, 0 = never
+  // Rebalance (cmd.rebalance): spread of percent used to reach, and which files may move.
+  double rebalance_threshold = 2;     // percentage points between fullest and emptiest branch
+  std::string rebalance_include;      // fnmatch patterns on the pool path, '|'-joined; empty = all
+  std::string rebalance_exclude;      // fnmatch patterns, '|'-joined
+  uint64_t rebalance_min_size = 0;    // bytes
+  uint64_t rebalance_max_size = 0;    // bytes, 0 = no bound
   std::string fsname;             // empty: default_fsname(branches)
   bool debug = false;
   std::string log_file;  // empty: stderr

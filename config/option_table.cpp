@@ -191,6 +191,18 @@ Binding srcmounts_binding() {
           [](const Config& c) { return join_branch_paths(c.branches); }};
 }
 
+// A percentage, 0..100, written like seconds ("2", "0.5").
+Binding percent(double Config::*f) {
+  return {[f](Config& c, std::string_view v, SetReport&) {
+            double x = 0;
+            if (int rv = parse_seconds(v, x); rv != 0) return rv;
+            if (x < 0 || x > 100) return -EINVAL;
+            c.*f = x;
+            return 0;
+          },
+          [f](const Config& c) { return format_seconds(c.*f); }};
+}
+
 Binding info_binding(std::function<std::string()> value) {
   return {nullptr, [value = std::move(value)](const Config&) { return value(); }};
 }
@@ -396,6 +408,22 @@ std::vector<OptionDef> build_table() {
                   "A branch syscall running past this marks the branch slow; 0 = never. Not in "
                   "mergerfs.",
                   "2.5", seconds(&Config::branch_deadline)));
+  t.push_back(row("rebalance.threshold", ValueType::seconds, "percent (0-100)", "2", kRW,
+                  "cmd.rebalance moves files until percent used of the fullest and emptiest "
+                  "branch differ by at most this. Not in mergerfs.",
+                  "5", percent(&Config::rebalance_threshold)));
+  t.push_back(row("rebalance.include", ValueType::text, "patterns joined by '|'", "", kRW,
+                  "Only pool paths matching one of these fnmatch patterns move (empty: all).",
+                  "*.mkv|/media/*", text(&Config::rebalance_include, true)));
+  t.push_back(row("rebalance.exclude", ValueType::text, "patterns joined by '|'", "", kRW,
+                  "Pool paths matching one of these fnmatch patterns never move.", "*.part",
+                  text(&Config::rebalance_exclude, true)));
+  t.push_back(row("rebalance.min-size", ValueType::size, "SIZE", "0", kRW,
+                  "Files smaller than this do not move.", "1048576",
+                  size(&Config::rebalance_min_size)));
+  t.push_back(row("rebalance.max-size", ValueType::size, "SIZE, 0 = no bound", "0", kRW,
+                  "Files larger than this do not move.", "10737418240",
+                  size(&Config::rebalance_max_size)));
   t.push_back(row("fsname", ValueType::text, "string", "", kRO,
                   "Name shown by mount and df; default: branch paths minus their common prefix.",
                   "pool", fsname_binding()));

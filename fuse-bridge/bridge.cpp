@@ -10,11 +10,15 @@
 #include "fuse-bridge/branch_probe.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
+#include "messages/staging.hpp"
 
 namespace mfs::bridge {
 
 Bridge::Bridge(SnapshotStore& store, std::string mountpoint)
-    : store_(store), mountpoint_(std::move(mountpoint)), control_(std::make_unique<ControlFile>(*this)) {
+    : store_(store),
+      mountpoint_(std::move(mountpoint)),
+      control_(std::make_unique<ControlFile>(*this)),
+      open_gate_([this](const std::string& p) { return is_open(p); }) {
   control_attr_.st_ino = kControlFileId;
   control_attr_.st_mode = S_IFREG | 0664;
   control_attr_.st_nlink = 1;
@@ -123,6 +127,22 @@ void Bridge::release_handle(NodeId node, FileHandle* h) {
   }
   if (v.empty()) handles_.erase(it);
   if (last) graveyard_.bury(std::move(last));  // closed after a grace period
+}
+
+bool Bridge::is_open(const std::string& path) const {
+  std::vector<NodeId> ids;
+  {
+    std::lock_guard lk(handles_mu_);
+    for (const auto& [id, v] : handles_)
+      if (!v.empty()) ids.push_back(id);
+  }
+  for (NodeId id : ids)  // paths outside the handle lock: the node table has its own
+    if (nodes_.path(id) == path) return true;
+  return false;
+}
+
+bool is_staging_name(fuse_ino_t parent, const char* name) {
+  return parent == kRootId && name == kStagingDir;
 }
 
 std::shared_ptr<FileHandle> Bridge::open_handle(NodeId node) const {

@@ -18,6 +18,7 @@
 #include "fuse-bridge/graveyard.hpp"
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
+#include "fuse-bridge/open_gate.hpp"
 #include "messages/migration_sink.hpp"
 #include "messages/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
@@ -107,6 +108,9 @@ class Bridge {
   void release_handle(NodeId node, FileHandle* h);
   std::shared_ptr<FileHandle> open_handle(NodeId node) const;
   std::vector<std::shared_ptr<FileHandle>> handles_of(NodeId node) const;
+  // A handle of the node now at `path` is registered.
+  bool is_open(const std::string& path) const;
+  OpenGate& open_gate() { return open_gate_; }
   void set_migration_sink(MigrationSink* m) { migrations_ = m; }
   MigrationSink* migrations() const { return migrations_; }
 
@@ -123,12 +127,16 @@ class Bridge {
   MigrationSink* migrations_ = nullptr;
   mutable std::mutex handles_mu_;
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;
+  OpenGate open_gate_;
   struct stat control_attr_ {};
 };
 
 // symlinkify (FEATURES.md §1.2): a non-directory without write bits, unchanged for longer than
 // the timeout, is shown as a symlink to its branch path.
 bool symlinkified(const config::Config& cfg, const struct stat& st);
+
+// The staging folder of moves (BRANCH/.mergerfs.staging) is never reachable through the pool.
+bool is_staging_name(fuse_ino_t parent, const char* name);
 
 // Fills the lowlevel op table (every op lives in an ops_*.cpp file).
 void fill_ops(fuse_lowlevel_ops& ops);

@@ -216,6 +216,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   bridge.nodes().keep_named_nodes(cfg.never_forget_nodes);
   bridge.control().set_sink(runtime.get());
   bridge.set_migration_sink(runtime.get());
+  runtime->set_open_files(&bridge.open_gate());
 
   bridge::Session session;
   bridge::MountOptions mo;

@@ -125,6 +125,7 @@ void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
+  if (is_staging_name(parent, name)) return reply.err(EPERM);
   fuse_entry_param e{};
   int err = make_on_all(req, b, *snap, parent, name, f, make, e);
   // A branch that turned read-only under us (ext4 after errors): demote it and try once more.
@@ -191,6 +192,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
+  if (is_staging_name(parent, name)) return reply.err(EPERM);
   CreatePlan plan = plan_create(b, *snap, policy::Func::create, parent, name);
   if (plan.err == EROFS && detect_readonly_branches(*snap)) {
     snap = b.snapshot();

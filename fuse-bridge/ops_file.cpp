@@ -112,6 +112,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   auto path = b.nodes().path(ino);
   if (!path) return reply.err(ENOENT);
+  // A rebalance move of this file holds us back for its rename and unlink; it does not start
+  // while we are between the search and the handle registration.
+  auto gate = b.open_gate().enter(*path);
   Found f = b.search(*snap, policy::Func::open, *path);
   if (f.err) return reply.err(f.err);
   const auto& br = snap->branches[f.branch];

@@ -29,6 +29,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return reply.entry(e);
   }
   if (std::strlen(name) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  if (is_staging_name(parent, name)) return reply.err(ENOENT);
   // "." and ".." by node id: what NFS export (export-support) asks after a server restart.
   if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
     auto target = name[1] ? b.nodes().parent(parent) : std::optional<NodeId>(parent);

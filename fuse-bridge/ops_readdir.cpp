@@ -23,6 +23,7 @@
 #include "fuse-bridge/inode_calc.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/readdir_pool.hpp"
+#include "messages/staging.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -170,7 +171,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
     any_opened = true;
     const auto& br = snap.branches[i];
     for (const auto& raw : part.entries) {
-      if (d.path == "/" && raw.name == ControlFile::kName) continue;
+      if (d.path == "/" && (raw.name == ControlFile::kName || raw.name == kStagingDir)) continue;
       if (!seen.emplace(raw.name).second) continue;
       bool is_dir = raw.type == DT_DIR;
       uint64_t ino = calc_ino(mode, br.path, join(d.path, raw.name), raw.ino, is_dir);

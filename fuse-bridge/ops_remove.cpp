@@ -13,6 +13,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   auto snap = b.snapshot();
   auto path = b.nodes().child_path(parent, name);
   if (!path) return reply.err(ENOENT);
+  auto gate = b.open_gate().enter(*path);  // not while a move swaps this file
   BranchResults results;
   int e = run_action(b, *snap, policy::Func::unlink, *path,
                      [&](const BranchSlot& br) { return fs::unlink(br.rt->root_fd(), *path); }, results);

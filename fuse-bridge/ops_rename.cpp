@@ -160,9 +160,12 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   if (flags & RENAME_EXCHANGE) return reply.err(EINVAL);
   if (flags & ~RENAME_NOREPLACE) return reply.err(EINVAL);
   if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  if (is_staging_name(parent, name) || is_staging_name(newparent, newname)) return reply.err(EPERM);
   auto from = b.nodes().child_path(parent, name);
   auto to = b.nodes().child_path(newparent, newname);
   if (!from || !to) return reply.err(ENOENT);
+  auto gate_from = b.open_gate().enter(*from);  // not while a move swaps either file
+  auto gate_to = b.open_gate().enter(*to);
   if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.err(EEXIST);
   auto pick = action_set(*snap, policy::Func::rename, *from);
   if (!pick.ok()) return reply.err(pick.err);
@@ -233,9 +236,12 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
+  if (is_staging_name(newparent, newname)) return reply.err(EPERM);
   auto from = b.nodes().path(ino);
   auto to = b.nodes().child_path(newparent, newname);
   if (!from || !to) return reply.err(ENOENT);
+  auto gate_from = b.open_gate().enter(*from);  // not while a move swaps either file
+  auto gate_to = b.open_gate().enter(*to);
   auto pick = action_set(*snap, policy::Func::link, *from);
   if (!pick.ok()) return reply.err(pick.err);
   const bool pp = path_preserving(*snap->config);

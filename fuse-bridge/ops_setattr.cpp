@@ -69,6 +69,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
   }
   auto path = b.nodes().path(ino);
   if (!path && !h) return reply.err(ENOENT);
+  std::optional<OpenGate::Entry> gate;  // a path-based change waits for a move's swap
+  if (path) gate.emplace(b.open_gate().enter(*path));
   int err = 0;
   if (fi && h) {
     err = set_on_fd(req, *h, attr, to_set);

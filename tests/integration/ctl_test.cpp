@@ -129,11 +129,11 @@ TEST(CtlTool, NotAPoolAndUsageErrors) {
   EXPECT_TRUE(contains(out, "2.42.0")) << out;
 }
 
-TEST(CtlTool, RebalanceIsAStub) {
-  Pool p({.branches = 2});
+TEST(CtlTool, RebalanceBadArguments) {
   std::string out;
-  EXPECT_EQ(ctl("rebalance " + q(p.mnt()) + " --threshold 5 --dry-run", &out), kUsage);
-  EXPECT_TRUE(contains(out, "not implemented yet")) << out;
+  EXPECT_EQ(ctl("rebalance /mnt --threshold 101", &out), kUsage);
+  EXPECT_EQ(ctl("rebalance /mnt --dry-run --wait", &out), kUsage);
+  EXPECT_EQ(ctl("rebalance /nonexistent-pool", &out), kNotPool);
 }
 
 TEST(CtlTool, Branches) {

@@ -110,6 +110,12 @@ constexpr Coverage kCoverage[] = {
     {"cache.branch-entry", "ActorCore.OutOfBandCreateVisibleWithinTtl ActorCore.CacheOffSeesOutOfBandAtOnce"},
     {"branch-deadline", "ActorCore.HungBranchStallsOnlyWhatNeedsIt"},
     {"fsname", "OptionMount.FsnameNamesTheMountSource"},
+    {"rebalance.threshold", "Rebalance.SkewedPoolEndsWithinThresholdWithEveryFileIntact "
+                            "Rebalance.IncludeExcludeAndSizeBoundsLimitWhatMoves"},
+    {"rebalance.include", "Rebalance.IncludeExcludeAndSizeBoundsLimitWhatMoves"},
+    {"rebalance.exclude", "Rebalance.IncludeExcludeAndSizeBoundsLimitWhatMoves"},
+    {"rebalance.min-size", "Rebalance.IncludeExcludeAndSizeBoundsLimitWhatMoves"},
+    {"rebalance.max-size", "Rebalance.IncludeExcludeAndSizeBoundsLimitWhatMoves"},
     {"debug", "OpsLogging.DebugTracesToLogFileAndSwitchesAtRuntime"},
     {"log.file", "OpsLogging.DebugTracesToLogFileAndSwitchesAtRuntime"},
     {"version", "OptionMount.VersionAndPidDescribeTheRunningDaemon"},

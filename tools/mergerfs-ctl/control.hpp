@@ -11,7 +11,7 @@ namespace mfs::ctl {
 enum Exit : int {
   kOk = 0,
   kFailed = 1,    // anything else (I/O error, the daemon went away, ...)
-  kUsage = 2,     // bad command line; also commands not implemented yet
+  kUsage = 2,     // bad command line
   kNotPool = 3,   // MOUNT is not a mergerfs pool
   kDenied = 4,    // a change by someone other than root
   kBadKey = 5,    // unknown key, or a read-only one for a change

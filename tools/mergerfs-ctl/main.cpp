@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tools/mergerfs-ctl/control.hpp"
+#include "tools/mergerfs-ctl/rebalance.hpp"
 #include "tools/mergerfs-ctl/stats_view.hpp"
 
 namespace {
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("mergerfs-ctl v") + MERGERFS_VERSION);
   app.footer(
-      "Exit codes: 0 ok, 1 failed, 2 usage or not implemented, 3 MOUNT is not a pool,\n"
+      "Exit codes: 0 ok, 1 failed, 2 bad command line, 3 MOUNT is not a pool,\n"
       "4 not root for a change, 5 unknown or read-only key, 6 invalid value.");
 
   std::string mount, key, value;
@@ -106,11 +107,14 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   auto* rebalance = app.add_subcommand("rebalance", "move files until branches are within a threshold");
   add_mount(rebalance);
-  double threshold = 2;
-  bool dry_run = false, wait = false;
-  rebalance->add_option("--threshold", threshold, "percent used spread to reach");
-  rebalance->add_flag("--dry-run", dry_run, "only print what would move");
-  rebalance->add_flag("--wait", wait, "wait until done");
+  RebalanceArgs rb;
+  rebalance->add_option("--threshold", rb.threshold,
+                        "percentage points of used space between fullest and emptiest branch "
+                        "(sets rebalance.threshold; default: its current value)")
+      ->check(CLI::Range(0.0, 100.0));
+  auto* dry_flag = rebalance->add_flag("--dry-run", rb.dry_run, "print the plan, move nothing");
+  rebalance->add_flag("--wait", rb.wait, "draw a progress bar until done (exit 0 when done)")
+      ->excludes(dry_flag);
 
   try {
     app.parse(argc, argv);
@@ -130,10 +134,6 @@ int main(int argc, char** argv) {
     }
     if (!value_opt->count()) value = extra.front();
   }
-  if (rebalance->parsed()) {
-    std::cerr << "mergerfs-ctl: rebalance: not implemented yet\n";
-    return kUsage;
-  }
   try {
     ControlFile cf(mount);
     if (info->parsed()) {
@@ -151,6 +151,8 @@ int main(int argc, char** argv) {
       std::fputs(render_branches(read_stats(cf)).c_str(), stdout);
     } else if (stats->parsed()) {
       return cmd_stats(cf, json, prom, watch);
+    } else if (rebalance->parsed()) {
+      return cmd_rebalance(cf, rb);
     }
   } catch (const CtlError& e) {
     return fail(e);

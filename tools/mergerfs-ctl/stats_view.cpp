@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include "tools/mergerfs-ctl/rebalance.hpp"
+
 namespace mfs::ctl {
 namespace {
 
@@ -230,6 +232,9 @@ std::string render_stats_table(const StatsDump& d) {
   }
   out += actors.render();
   out += "\n" + branches.render();
+  for (const auto& a : d.details)
+    if (a["kind"].str() == "coordinator" && a.has("rebalance") && a["rebalance"]["state"].str() != "idle")
+      out += "\nrebalance " + describe_rebalance(a["rebalance"]) + "\n";
   if (d.summary.has("truncated"))
     out += "\n(the summary was truncated to fit 64 KiB; every actor's detail is shown)\n";
   if (!d.consistent) out += "\n(warning: the details come from more than one render)\n";
