@@ -156,6 +156,7 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchR
   st->rt = std::move(rt);
   st->settings = settings;
   st->rt->cache.set_ttl(settings.cache_ttl_s);
+  st->rt->dirs.set_ttl(settings.cache_ttl_s);
   st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<caf::actor>(self));
   st->last_refresh_ns = BranchRuntime::now_ns();
   st->logged = st->rt->health();
@@ -170,6 +171,7 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchR
       [=](msg::config_atom, msg::BranchSettings s) {
         st->settings = s;
         st->rt->cache.set_ttl(s.cache_ttl_s);
+        st->rt->dirs.set_ttl(s.cache_ttl_s);
       },
       // The stats dump's view of this branch: a flat summary fragment and a detail fragment
       // (JSON members without braces; the coordinator adds id, path and mode). Figures only:

@@ -11,6 +11,7 @@
 #include <array>
 
 #include "actors/exist_cache.hpp"
+#include "actors/parent_dir_cache.hpp"
 #include "messages/branch_state.hpp"
 
 namespace mfs {
@@ -84,6 +85,7 @@ class BranchRuntime {
 
   BranchCounters counters;
   ExistCache cache;
+  fs::ParentDirCache dirs;  // parent-directory fds for probes, same TTL as `cache`
   std::atomic<bool> refresh_wanted{false};  // set on ENOSPC/EDQUOT/EROFS
 
  private:

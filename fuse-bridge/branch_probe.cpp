@@ -21,7 +21,7 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
     rt.counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
     rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
     int64_t t0 = ExistCache::now_ns();
-    m.err = -fs::lstat(rt.root_fd(), fusepath, m.st);
+    m.err = -rt.dirs.lstat(rt.root_fd(), fusepath, m.st);
     if (m.err == 0 || m.err == ENOENT || m.err == ENOTDIR)
       rt.cache.put_probe(fusepath, m.err == 0, t0);
     else rt.note_error(m.err);

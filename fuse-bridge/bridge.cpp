@@ -91,6 +91,11 @@ double Bridge::attr_timeout(const PoolSnapshot& snap, const struct stat& st) con
   return snap.config->cache_attr;
 }
 
+DirHandle::~DirHandle() {
+  for (int fd : branch_fds)
+    if (fd >= 0) ::close(fd);
+}
+
 FileHandle::~FileHandle() {
   if (fd >= 0) ::close(fd);
 }

@@ -35,14 +35,23 @@ struct DirEntry {
   std::string name;
   uint64_t ino;
   unsigned char type;  // DT_*
+  int branch = -1;     // index of the first branch listing the name, in `DirHandle::generation`
 };
 
 struct DirHandle {
+  DirHandle() = default;
+  DirHandle(const DirHandle&) = delete;
+  DirHandle& operator=(const DirHandle&) = delete;
+  ~DirHandle();
   std::string path;
   std::mutex mu;
   bool loaded = false;
   int error = 0;
   std::vector<DirEntry> entries;
+  // Each branch's copy of the directory as listed (-1: not listed), kept open so readdirplus
+  // can stat an entry with one fstatat where the listing found it.
+  std::vector<int> branch_fds;
+  uint64_t generation = 0;  // the snapshot the listing (and branch indexes) came from
 };
 
 struct FileHandle {

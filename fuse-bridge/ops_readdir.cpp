@@ -54,7 +54,7 @@ struct RawEntry {
 // One branch's part of a listing.
 struct BranchPart {
   bool done = false;     // filled in (parallel modes); not done by the deadline = skipped
-  int fd = -1;           // cosr: opened on the pool, read by the FUSE thread
+  int fd = -1;           // the branch's directory, open (owned by the listing's DirHandle)
   int err = -EAGAIN;     // -errno of the open; -EAGAIN: branch skipped (unhealthy, stuck)
   std::vector<RawEntry> entries;
 };
@@ -68,6 +68,7 @@ int open_branch_dir(BranchRuntime& rt, const std::string& path) {
   return fs::open_dir(rt.root_fd(), path);
 }
 
+// Reads the whole directory; the descriptor stays open (readdirplus stats entries through it).
 void read_entries(BranchRuntime& rt, int fd, std::vector<RawEntry>& out) {
   auto guard = rt.track();
   std::vector<char> buf(64 * 1024);
@@ -80,7 +81,6 @@ void read_entries(BranchRuntime& rt, int fd, std::vector<RawEntry>& out) {
       out.push_back({de->d_name, de->d_ino, de->d_type});
     }
   }
-  ::close(fd);
 }
 
 // cosr/cor: every branch's open (cor: and read) runs on the readdir pool at once; the FUSE
@@ -108,8 +108,8 @@ std::vector<BranchPart> gather_parallel(const PoolSnapshot& snap, const std::str
       part.err = 0;
       int fd = open_branch_dir(*rt, path);
       if (fd < 0) part.err = fd;
-      else if (read_too) read_entries(*rt, fd, part.entries);
       else part.fd = fd;
+      if (fd >= 0 && read_too) read_entries(*rt, fd, part.entries);
       std::lock_guard lk(g->mu);
       if (g->abandoned) {
         if (part.fd >= 0) ::close(part.fd);
@@ -130,11 +130,9 @@ std::vector<BranchPart> gather_parallel(const PoolSnapshot& snap, const std::str
   g->abandoned = true;
   std::vector<BranchPart> parts = std::move(g->parts);
   lk.unlock();
-  for (size_t i = 0; i < n; ++i)
-    if (parts[i].done && parts[i].fd >= 0) {
-      read_entries(*snap.branches[i].rt, parts[i].fd, parts[i].entries);
-      parts[i].fd = -1;
-    }
+  if (!read_too)
+    for (size_t i = 0; i < n; ++i)
+      if (parts[i].done && parts[i].fd >= 0) read_entries(*snap.branches[i].rt, parts[i].fd, parts[i].entries);
   return parts;
 }
 
@@ -145,6 +143,7 @@ std::vector<BranchPart> gather_sequential(const PoolSnapshot& snap, const std::s
     int fd = open_branch_dir(rt, path);
     parts[i].done = true;
     parts[i].err = fd < 0 ? fd : 0;
+    parts[i].fd = fd < 0 ? -1 : fd;
     if (fd >= 0) read_entries(rt, fd, parts[i].entries);
   }
   return parts;
@@ -161,8 +160,13 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
   std::unordered_set<std::string> seen;
   bool any_opened = false;
   int first_err = ENOENT;
+  for (int fd : d.branch_fds)
+    if (fd >= 0) ::close(fd);
+  d.branch_fds.assign(parts.size(), -1);
+  d.generation = snap.generation;
   for (size_t i = 0; i < parts.size(); ++i) {
     const auto& part = parts[i];
+    if (part.done && part.fd >= 0) d.branch_fds[i] = part.fd;
     if (!part.done || part.err == -EAGAIN) continue;
     if (part.err < 0) {
       if (first_err == ENOENT) first_err = -part.err;
@@ -175,11 +179,34 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
       if (!seen.emplace(raw.name).second) continue;
       bool is_dir = raw.type == DT_DIR;
       uint64_t ino = calc_ino(mode, br.path, join(d.path, raw.name), raw.ino, is_dir);
-      d.entries.push_back({raw.name, ino, raw.type});
+      d.entries.push_back({raw.name, ino, raw.type, static_cast<int>(i)});
     }
   }
   if (!any_opened) return first_err == ENOTDIR ? ENOTDIR : first_err;
   return 0;
+}
+
+// With func.getattr=ff, the branch a search would pick for an entry is the first branch that
+// listed it: one fstatat through that branch's open directory instead of a search. Anything
+// unusual (another policy, a changed branch set, an unhealthy branch, the entry gone) answers
+// an error, and the caller searches.
+Found stat_where_listed(const PoolSnapshot& snap, const DirHandle& d, const DirEntry& e,
+                        const std::string& path) {
+  Found f;
+  f.err = EAGAIN;
+  if (snap.config->func[static_cast<size_t>(policy::Func::getattr)] != policy::PolicyId::ff ||
+      d.generation != snap.generation || e.branch < 0 ||
+      static_cast<size_t>(e.branch) >= d.branch_fds.size() || d.branch_fds[e.branch] < 0)
+    return f;
+  BranchRuntime& rt = *snap.branches[static_cast<size_t>(e.branch)].rt;
+  if (!rt.healthy()) return f;
+  auto guard = rt.track();
+  if (!guard.admitted()) return f;
+  if (::fstatat(d.branch_fds[e.branch], e.name.c_str(), &f.st, AT_SYMLINK_NOFOLLOW) < 0) return f;
+  rt.cache.put(path, true);
+  f.branch = static_cast<size_t>(e.branch);
+  f.err = 0;
+  return f;
 }
 
 void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
@@ -222,7 +249,8 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
     if (need > size - used) break;
     if (e.name != "." && e.name != "..") {
       std::string path = join(d->path, e.name);
-      Found f = b.search(*snap, policy::Func::getattr, path);
+      Found f = stat_where_listed(*snap, *d, e, path);
+      if (f.err) f = b.search(*snap, policy::Func::getattr, path);
       if (f.err == 0) {
         b.present(*snap, f.branch, path, f.st);
         ep.attr = f.st;

@@ -81,6 +81,7 @@ void forget_both(const PoolSnapshot& snap, const std::string& from, const std::s
     br.rt->cache.forget_tree(from);
     br.rt->cache.forget_tree(to);
   }
+  fs::ParentDirCache::namespace_changed();
 }
 
 constexpr const char* kExdevDir = "/.mergerfs_rename_exdev";
