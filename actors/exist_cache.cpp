@@ -19,17 +19,84 @@ ExistCache::Shard& ExistCache::shard(std::string_view path) {
   return shards_[std::hash<std::string_view>{}(path) % kShards];
 }
 
+namespace {
+
+std::string_view parent_of(std::string_view path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
+}
+
+}  // namespace
+
 std::optional<bool> ExistCache::get(std::string_view path) {
   if (!enabled()) return std::nullopt;
-  Shard& s = shard(path);
-  std::lock_guard lk(s.mu);
-  auto it = s.map.find(std::string(path));
-  if (it == s.map.end() || it->second.expires_ns < now_ns()) {
-    misses.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
+  const int64_t now = now_ns();
+  {
+    Shard& s = shard(path);
+    std::lock_guard lk(s.mu);
+    auto it = s.map.find(std::string(path));
+    if (it != s.map.end()) {
+      // An entry expires no sooner than the listing that made it: an expired one is unknown.
+      if (it->second.expires_ns < now) {
+        misses.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+      }
+      hits.fetch_add(1, std::memory_order_relaxed);
+      return it->second.exists;
+    }
   }
-  hits.fetch_add(1, std::memory_order_relaxed);
-  return it->second.exists;
+  if (complete(parent_of(path), now)) {
+    hits.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  misses.fetch_add(1, std::memory_order_relaxed);
+  return std::nullopt;
+}
+
+bool ExistCache::complete(std::string_view dir, int64_t now) {
+  if (dir.empty()) return false;
+  std::lock_guard lk(dirs_mu_);
+  auto it = dirs_.find(std::string(dir));
+  return it != dirs_.end() && it->second.complete_until_ns > now;
+}
+
+bool ExistCache::note_miss(std::string_view dir) {
+  const int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
+  if (ttl <= 0 || dir.empty()) return false;
+  const int64_t now = now_ns();
+  std::lock_guard lk(dirs_mu_);
+  if (dirs_.size() >= kMaxPerShard) dirs_.clear();
+  DirInfo& d = dirs_[std::string(dir)];
+  if (d.complete_until_ns > now) return false;
+  if (now - d.window_ns > ttl) {
+    d.window_ns = now;
+    d.misses = 0;
+  }
+  if (++d.misses < kMissesBeforeListing) return false;
+  d.misses = 0;
+  d.window_ns = now;
+  return true;
+}
+
+void ExistCache::put_listing(std::string_view dir, const std::vector<std::string>& names,
+                             int64_t started_ns) {
+  const int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
+  if (ttl <= 0) return;
+  std::string prefix(dir);
+  if (prefix.size() > 1) prefix.push_back('/');
+  for (const auto& n : names) put_probe(prefix + n, true, started_ns);
+  // A rename or rmdir since the pass began, or a shard cleared to bound memory, may have
+  // dropped what the listing stands for: then no completeness.
+  if (started_ns <= last_forget_ns_.load(std::memory_order_acquire)) return;
+  std::lock_guard lk(dirs_mu_);
+  dirs_[std::string(dir)].complete_until_ns = started_ns + ttl;
+  listings.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ExistCache::drop_dirs() {
+  std::lock_guard lk(dirs_mu_);
+  dirs_.clear();
 }
 
 void ExistCache::put(std::string_view path, bool exists) {
@@ -37,7 +104,11 @@ void ExistCache::put(std::string_view path, bool exists) {
   if (ttl <= 0) return;
   Shard& s = shard(path);
   std::lock_guard lk(s.mu);
-  if (s.map.size() >= kMaxPerShard) s.map.clear();
+  if (s.map.size() >= kMaxPerShard) {
+    s.map.clear();
+    last_forget_ns_.store(now_ns(), std::memory_order_release);
+    drop_dirs();
+  }
   int64_t now = now_ns();
   s.map[std::string(path)] = Entry{exists, now + ttl, now};
 }
@@ -50,7 +121,11 @@ void ExistCache::put_probe(std::string_view path, bool exists, int64_t started_n
   std::lock_guard lk(s.mu);
   auto it = s.map.find(std::string(path));
   if (it != s.map.end() && it->second.set_ns > started_ns) return;
-  if (s.map.size() >= kMaxPerShard) s.map.clear();
+  if (s.map.size() >= kMaxPerShard) {
+    s.map.clear();
+    last_forget_ns_.store(now_ns(), std::memory_order_release);
+    drop_dirs();
+  }
   int64_t now = now_ns();
   s.map[std::string(path)] = Entry{exists, now + ttl, started_ns};
 }
@@ -59,6 +134,14 @@ void ExistCache::forget_tree(std::string_view path) {
   last_forget_ns_.store(now_ns(), std::memory_order_release);
   std::string prefix(path);
   if (prefix.size() > 1) prefix.push_back('/');
+  {
+    std::lock_guard lk(dirs_mu_);
+    dirs_.erase(std::string(parent_of(path)));
+    for (auto it = dirs_.begin(); it != dirs_.end();) {
+      bool below = it->first == path || it->first.compare(0, prefix.size(), prefix) == 0;
+      it = below ? dirs_.erase(it) : std::next(it);
+    }
+  }
   for (auto& s : shards_) {
     std::lock_guard lk(s.mu);
     for (auto it = s.map.begin(); it != s.map.end();) {
@@ -69,6 +152,7 @@ void ExistCache::forget_tree(std::string_view path) {
 }
 
 void ExistCache::clear() {
+  drop_dirs();
   for (auto& s : shards_) {
     std::lock_guard lk(s.mu);
     s.map.clear();

@@ -1,19 +1,82 @@
 // lstat-backed path facts for policies, memoised per request so a pick costs one lstat a branch.
 #include "fuse-bridge/branch_probe.hpp"
 
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
 #include "actors/branch_fs.hpp"
 #include "actors/branch_runtime.hpp"
 
 namespace mfs::bridge {
+
+namespace {
+
+std::string_view parent_dir(std::string_view path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
+}
+
+// Reads directory `dir` of the branch into its existence cache, which then knows every name
+// of it (ExistCache::put_listing). A directory missing here has no names at all.
+void read_listing(BranchRuntime& rt, std::string_view dir) {
+  auto guard = rt.track();
+  if (!guard.admitted()) return;
+  const int64_t t0 = ExistCache::now_ns();
+  std::vector<std::string> names;
+  int fd = fs::open_dir(rt.root_fd(), dir);
+  if (fd == -ENOENT || fd == -ENOTDIR) return rt.cache.put_listing(dir, names, t0);
+  if (fd < 0) return;
+  struct linux_dirent64 {
+    ino64_t d_ino;
+    off64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+  };
+  std::vector<char> buf(64 * 1024);
+  bool whole = true;
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
+    if (n < 0) whole = false;
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
+      off += de->d_reclen;
+      if (std::strcmp(de->d_name, ".") && std::strcmp(de->d_name, "..")) names.emplace_back(de->d_name);
+    }
+    if (names.size() > ExistCache::kMaxListing) {
+      whole = false;
+      break;
+    }
+  }
+  ::close(fd);
+  rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
+  if (whole) rt.cache.put_listing(dir, names, t0);
+}
+
+}  // namespace
 
 const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fusepath) const {
   for (const auto& m : memo_)
     if (m.branch == branch && m.path == fusepath) return m;
   Memo m{branch, std::string(fusepath), 0, {}};
   BranchRuntime& rt = *snap_.branches[branch].rt;
+  std::optional<bool> cached;
+  if (use_cache_ && rt.healthy()) {
+    cached = rt.cache.get(fusepath);
+    // Several misses in one directory: read it once, then answer from the listing.
+    if (!cached && rt.cache.note_miss(parent_dir(fusepath))) {
+      read_listing(rt, parent_dir(fusepath));
+      cached = rt.cache.get(fusepath);
+    }
+  }
   if (!rt.healthy()) {
     m.err = EIO;  // policies skip it; an action that needs it answers EIO
-  } else if (use_cache_ && rt.cache.get(fusepath) == false) {
+  } else if (cached == false) {
     m.err = ENOENT;  // known absent: no syscall, no spin-up
   } else if (auto guard = rt.track(); !guard.admitted() && rt.looks_stuck()) {
     m.err = EIO;  // in-flight cap reached by syscalls that are not coming back

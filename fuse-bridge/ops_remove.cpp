@@ -24,8 +24,6 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     if (!err) snap->branches[i].rt->cache.put(*path, false);
   }
   if (agg.result() == 0) b.nodes().remove_name(parent, name);
-  // A descriptor cached for the removed directory would hide a new one made under its name.
-  if (!results.empty()) fs::ParentDirCache::namespace_changed();
   reply.err(agg.result());
 }
 

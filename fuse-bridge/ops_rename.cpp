@@ -45,15 +45,16 @@ bool exists_anywhere(const PoolSnapshot& snap, const std::string& path) {
 // POSIX: a directory replaces only an empty directory. Each branch checks only its own copy of
 // the destination, and copies on branches without the source are removed after a success, so
 // a destination directory holding entries on any branch is refused for the whole pool.
-bool dir_over_non_empty_dir(const PoolSnapshot& snap, const std::vector<size_t>& set,
-                            const std::string& from, const std::string& to) {
+// Whether `from` is a directory (on the first branch of the set that has it).
+bool is_directory(const PoolSnapshot& snap, const std::vector<size_t>& set, const std::string& from) {
   struct stat st {};
-  bool from_dir = false;
   for (size_t i : set)
-    if (fs::lstat(snap.branches[i].rt->root_fd(), from, st) == 0) {
-      from_dir = S_ISDIR(st.st_mode);
-      break;
-    }
+    if (fs::lstat(snap.branches[i].rt->root_fd(), from, st) == 0) return S_ISDIR(st.st_mode);
+  return false;
+}
+
+bool dir_over_non_empty_dir(const PoolSnapshot& snap, bool from_dir, const std::string& to) {
+  struct stat st {};
   if (!from_dir) return false;
   for (const auto& br : snap.branches) {
     if (!br.rt->healthy() || fs::lstat(br.rt->root_fd(), to, st) < 0 || !S_ISDIR(st.st_mode))
@@ -76,12 +77,14 @@ bool dir_over_non_empty_dir(const PoolSnapshot& snap, const std::vector<size_t>&
   return false;
 }
 
-void forget_both(const PoolSnapshot& snap, const std::string& from, const std::string& to) {
+void forget_both(const PoolSnapshot& snap, const std::string& from, const std::string& to,
+                 bool moved_dir) {
   for (const auto& br : snap.branches) {
     br.rt->cache.forget_tree(from);
     br.rt->cache.forget_tree(to);
   }
-  fs::ParentDirCache::namespace_changed();
+  // Descriptors cached for directories at or below `from` now point elsewhere.
+  if (moved_dir) fs::ParentDirCache::namespace_changed();
 }
 
 constexpr const char* kExdevDir = "/.mergerfs_rename_exdev";
@@ -170,7 +173,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.err(EEXIST);
   auto pick = action_set(*snap, policy::Func::rename, *from);
   if (!pick.ok()) return reply.err(pick.err);
-  if (dir_over_non_empty_dir(*snap, pick.branches, *from, *to)) return reply.err(ENOTEMPTY);
+  const bool from_dir = is_directory(*snap, pick.branches, *from);
+  if (dir_over_non_empty_dir(*snap, from_dir, *to)) return reply.err(ENOTEMPTY);
 
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;
@@ -207,7 +211,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     remove.emplace_back(i, *from);
   }
   if (!any_ok) {
-    forget_both(*snap, *from, *to);
+    forget_both(*snap, *from, *to, from_dir);
     // Path-preserving: the destination's parent missing where the source is means the move
     // would cross branches: EXDEV, so tools fall back to copy + delete. A real error from the
     // branch (EISDIR, ENOTEMPTY, ...) is passed on as a plain filesystem would.
@@ -220,14 +224,14 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
         // dropped the new name still reads the moved file, then a lookup finds the symlink.
         park_node_aside(b, parent, name, std::string(kExdevDir) + *from);
         b.invalidator().entry(newparent, newname);
-        forget_both(*snap, *from, *to);
+        forget_both(*snap, *from, *to, from_dir);
       }
       return reply.err(r);
     }
     return reply.err(pp ? EXDEV : first_err ? first_err : EXDEV);
   }
   for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
-  forget_both(*snap, *from, *to);
+  forget_both(*snap, *from, *to, from_dir);
   b.nodes().rename(parent, name, newparent, newname);
   reply.err(0);
 }
