@@ -39,15 +39,6 @@ std::string branch_field(const std::string& stats, const std::string& path, cons
   return "";
 }
 
-// Polls `pred` until true or the timeout; returns whether it became true.
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  auto until = Clock::now() + timeout;
-  while (Clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
-}
 
 // A syscall in a child process, so a hang cannot block the test; -2 if it did not finish.
 long in_child_within(const std::function<long()>& fn, std::chrono::milliseconds limit, pid_t* left = nullptr) {
@@ -66,53 +57,6 @@ long in_child_within(const std::function<long()>& fn, std::chrono::milliseconds 
   return -2;
 }
 
-// A branch that is itself a FUSE mount (libfuse's passthrough_ll), so it can be frozen.
-class FuseBranch {
- public:
-  FuseBranch(const std::string& workdir, const std::string& mnt) : mnt_(mnt) {
-    src_ = workdir + "/pll-src";
-    make_dirs(src_);
-    std::string bin = workdir + "/passthrough_ll";
-    std::string out;
-    int rc = run("cc -O2 -o '" + bin + "' /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c "
-                 "$(pkg-config --cflags --libs fuse3)", &out, 120);
-    if (rc != 0) {
-      ADD_FAILURE() << "building passthrough_ll failed: " << out;
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open("/dev/null", O_RDWR);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::string opt = "source=" + src_ + ",cache=never,allow_other";
-      ::execl(bin.c_str(), "passthrough_ll", "-f", "-o", opt.c_str(), mnt_.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ok_ = eventually([&] { return is_mounted(mnt_); }, std::chrono::seconds(10));
-  }
-  ~FuseBranch() {
-    thaw();
-    run("fusermount3 -u '" + mnt_ + "' 2>/dev/null || umount -l '" + mnt_ + "'", nullptr, 10);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  bool ok() const { return ok_; }
-  const std::string& src() const { return src_; }
-  void freeze() { ::kill(pid_, SIGSTOP); }
-  void thaw() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-  }
-
- private:
-  std::string mnt_, src_;
-  pid_t pid_ = -1;
-  bool ok_ = false;
-};
 
 TEST(ActorCore, ExceptionInBranchActorAnswersEio) {
   ::setenv("MERGERFS_TEST_HOOKS", "1", 1);
@@ -142,7 +86,7 @@ TEST(ActorCore, TestHookIsOffByDefault) {
 
 TEST(ActorCore, HungBranchStallsOnlyWhatNeedsIt) {
   Pool p({.branches = 3, .options = "branch-deadline=0.3,cache.attr=0,cache.entry=0", .start = false});
-  FuseBranch hung(p.root(), p.branch(0));
+  FreezableBranch hung(p.root(), p.branch(0));
   ASSERT_TRUE(hung.ok());
   for (int i = 0; i < 20; ++i) write_file(p.on_branch(1, "f" + std::to_string(i)), "data");
   write_file(hung.src() + "/on-hung", "h");
@@ -184,7 +128,7 @@ TEST(ActorCore, HungBranchStallsOnlyWhatNeedsIt) {
 
 TEST(ActorCore, UnmountAndExitWorkWithAHungBranch) {
   Pool p({.branches = 2, .options = "branch-deadline=0.3,cache.attr=0,cache.entry=0", .start = false});
-  FuseBranch hung(p.root(), p.branch(0));
+  FreezableBranch hung(p.root(), p.branch(0));
   ASSERT_TRUE(hung.ok());
   write_file(p.on_branch(1, "f"), "x");
   p.start();

@@ -200,6 +200,56 @@ Pool::~Pool() {
   for (auto& m : tmpfs_mounts_) ::umount2(m.c_str(), MNT_DETACH);
 }
 
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+FreezableBranch::FreezableBranch(const std::string& workdir, const std::string& mnt) : mnt_(mnt) {
+  src_ = workdir + "/pll-src";
+  make_dirs(src_);
+  std::string bin = workdir + "/passthrough_ll";
+  std::string out;
+  if (run("cc -O2 -o '" + bin + "' /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c "
+          "$(pkg-config --cflags --libs fuse3)", &out, 120) != 0) {
+    ADD_FAILURE() << "building passthrough_ll failed: " << out;
+    return;
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open("/dev/null", O_RDWR);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::string opt = "source=" + src_ + ",cache=never,allow_other";
+    ::execl(bin.c_str(), "passthrough_ll", "-f", "-o", opt.c_str(), mnt_.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ok_ = eventually([&] { return is_mounted(mnt_); }, std::chrono::seconds(10));
+}
+
+FreezableBranch::~FreezableBranch() {
+  thaw();
+  run("fusermount3 -u '" + mnt_ + "' 2>/dev/null || umount -l '" + mnt_ + "'", nullptr, 10);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int st;
+    ::waitpid(pid_, &st, 0);
+  }
+}
+
+void FreezableBranch::freeze() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void FreezableBranch::thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 void write_file(const std::string& path, const std::string& data, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
   ASSERT_GE(fd, 0) << path << ": " << std::strerror(errno);
