@@ -83,12 +83,6 @@ acts = d['actors']
 print(len(acts), ' '.join('%s:%s:%s' % (a['id'], a['kind'], str(a.get('answering')).lower()) for a in acts))
 )";
 
-std::string stats_summary(const Pool& p) {
-  std::string v;
-  getx(ctl(p), kPrefix + "stats", &v);
-  return v;
-}
-
 // Through a descriptor: no path walk, which would stall on a frozen first branch (the pool
 // root's attributes come from it).
 std::string stats_summary(int control_fd) {

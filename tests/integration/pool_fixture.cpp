@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -195,9 +196,32 @@ int Pool::stop() {
   return status;
 }
 
+void Pool::kill_daemon(int sig) {
+  if (pid_ <= 0) return;
+  ::kill(pid_, sig);
+  int status;
+  if (!wait_exit(pid_, 10000, &status)) ADD_FAILURE() << "daemon did not exit on signal " << sig;
+  pid_ = -1;
+}
+
 Pool::~Pool() {
   stop();
   for (auto& m : tmpfs_mounts_) ::umount2(m.c_str(), MNT_DETACH);
+}
+
+std::string stats_summary(const Pool& p) {
+  std::vector<char> buf(65536);
+  ssize_t n = ::getxattr(p.path(".mergerfs").c_str(), "user.mergerfs.stats", buf.data(), buf.size());
+  return n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : std::string();
+}
+
+std::string stats_field(const std::string& summary, const std::string& actor, const std::string& name) {
+  auto at = summary.find("{\"id\":\"" + actor + "\"");
+  if (at == std::string::npos) return "";
+  std::string entry = summary.substr(at, summary.find('}', at) - at + 1);
+  std::smatch m;
+  std::regex re("\"" + name + "\":\"?([^,\"}]*)");
+  return std::regex_search(entry, m, re) ? std::string(m[1]) : "";
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

@@ -55,6 +55,9 @@ class Pool {
   void start();
   // Unmounts and waits for the daemon to exit; returns its exit status (or -1).
   int stop();
+  // Kills the daemon with `sig` and reaps it, leaving whatever it leaves (a dead mount after
+  // SIGKILL); start() may then be called again.
+  void kill_daemon(int sig);
 
   const std::string& mnt() const { return mnt_; }
   const std::string& branch(int i) const { return branches_.at(static_cast<size_t>(i)); }
@@ -93,6 +96,11 @@ class FreezableBranch {
   pid_t pid_ = -1;
   bool ok_ = false;
 };
+
+// The stats summary (user.mergerfs.stats on the control file; "" if unreadable), and one field
+// of one actor's entry in it ("branch-0", "health" -> "ok"), "" when absent.
+std::string stats_summary(const Pool& p);
+std::string stats_field(const std::string& summary, const std::string& actor, const std::string& name);
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes; returns whether it held.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
