@@ -98,10 +98,13 @@ Outcome as_user(uid_t uid, gid_t gid, const std::function<long()>& fn) {
   }
   ::close(p[1]);
   Outcome o{-1, EIO};
-  (void)!::read(p[0], &o, sizeof o);
+  ssize_t got = ::read(p[0], &o, sizeof o);
   ::close(p[0]);
-  int st;
+  int st = 0;
   ::waitpid(pid, &st, 0);
+  // A child that died before reporting (a crash, a sanitizer abort) must not pass for an EIO.
+  if (got != static_cast<ssize_t>(sizeof o))
+    ADD_FAILURE() << "as_user child died without a result (wait status " << st << ")";
   return o;
 }
 
