@@ -115,6 +115,25 @@ TEST(ActorCore, HungBranchStallsOnlyWhatNeedsIt) {
                             std::chrono::seconds(1)), 0);
   EXPECT_EQ(in_child_within([&] { return (long)(::system(("ls '" + p.mnt() + "' >/dev/null").c_str())); },
                             std::chrono::seconds(1)), 0);
+  // Creates go to the healthy branches, data flows, and the control file answers and changes.
+  std::string made = p.path("made-while-hung");
+  EXPECT_EQ(in_child_within([&] {
+    int fd = ::open(made.c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return -1L;
+    char back[4] = {};
+    long r = ::write(fd, "abc", 3) == 3 && ::pread(fd, back, 3, 0) == 3 && std::string(back) == "abc" ? 0 : -1;
+    ::close(fd);
+    return r;
+  }, std::chrono::seconds(1)), 0);
+  EXPECT_TRUE(exists(p.on_branch(1, "made-while-hung")) || exists(p.on_branch(2, "made-while-hung")));
+  EXPECT_EQ(in_child_within([&] { return (long)::unlink(made.c_str()); }, std::chrono::seconds(1)), 0);
+  std::string ctl = p.path(".mergerfs");
+  EXPECT_EQ(in_child_within([&] { return (long)::setxattr(ctl.c_str(), "user.mergerfs.cache.statfs", "2", 1, 0); },
+                            std::chrono::seconds(1)), 0);
+  EXPECT_EQ(in_child_within([&] {
+    char buf[65536];
+    return (long)::getxattr(ctl.c_str(), "user.mergerfs.stats", buf, sizeof buf);
+  }, std::chrono::seconds(1)), 0);
 
   hung.thaw();
   EXPECT_TRUE(eventually([&] { return branch_field(stats_of(p), p.branch(0), "health") == "ok"; },
