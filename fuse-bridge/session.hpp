@@ -1,5 +1,7 @@
 // The FUSE session: creating it with the options libfuse takes, mounting, the loop, unmounting.
 #pragma once
+#include <atomic>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,8 +41,11 @@ class Session {
   fuse_session* raw() { return se_; }
 
  private:
+  // The shutdown watchdog thread calls exit(), exited() and owns_mountpoint() while the main
+  // thread unmounts and destroys: se_ is read and cleared under se_mu_, mounted_ is atomic.
+  mutable std::mutex se_mu_;
   fuse_session* se_ = nullptr;
-  bool mounted_ = false;
+  std::atomic<bool> mounted_{false};
   std::string mountpoint_;
   std::string mount_dev_;  // "major:minor" of this session's mount, from mountinfo
   unsigned max_threads_ = 8;
