@@ -87,7 +87,7 @@ TEST(Stress, FioCrc32cVerifyThroughThePool) {
   write_file(jobs,
              "[global]\n"
              "directory=" + p.mnt() + "\n"
-             "size=24m\nverify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_dump=0\n"
+             "size=24m\nverify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_dump=0\nverify_state_save=0\n"
              "ioengine=psync\nfsync=64\nrandrepeat=0\n"
              "[rand]\nrw=randwrite\nbsrange=4k-64k\nnumjobs=4\n"
              "[seq]\nrw=write\nbs=1m\n"
