@@ -109,7 +109,7 @@ bridge::Session* g_session = nullptr;  // set before exit signals are unblocked
 // Runs on the main thread only (the others block these signals): setting the exit flag here
 // lets the loop see it when the signal interrupts its wait, so the exit is the clean one.
 void on_exit_signal(int) {
-  if (g_session) g_session->exit();  // fuse_session_exit sets a flag: async-signal-safe
+  if (g_session) g_session->exit_from_signal();  // sets a flag: async-signal-safe, no lock
   sem_post(&g_exit_sem);
 }
 

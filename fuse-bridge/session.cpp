@@ -199,6 +199,10 @@ void Session::exit() {
   if (se_) fuse_session_exit(se_);
 }
 
+void Session::exit_from_signal() {
+  if (fuse_session* se = se_.load()) fuse_session_exit(se);
+}
+
 bool Session::exited() const {
   std::lock_guard lk(se_mu_);
   return !se_ || fuse_session_exited(se_);
@@ -226,8 +230,7 @@ void Session::destroy() {
   fuse_session* se;
   {
     std::lock_guard lk(se_mu_);
-    se = se_;
-    se_ = nullptr;
+    se = se_.exchange(nullptr);
   }
   fuse_session_destroy(se);
 }
