@@ -20,7 +20,10 @@ BranchRuntime::BranchRuntime(std::string path) : path_(std::move(path)) {
     return;
   }
   struct stat st {};
-  if (::fstat(root_fd_, &st) == 0) dev_ = st.st_dev;
+  if (::fstat(root_fd_, &st) == 0) {
+    dev_ = st.st_dev;
+    ino_ = st.st_ino;
+  }
   refresh_space();
 }
 
@@ -42,6 +45,12 @@ uint64_t BranchRuntime::used() const {
 
 int BranchRuntime::refresh_space() {
   if (root_fd_ < 0) return -ENOENT;
+  // The root stays open, so a branch whose filesystem is lazily unmounted (or whose directory
+  // is replaced) would keep "working" on a detached tree nobody else can reach, and lose what
+  // is written there. The path must still lead to the directory that was opened.
+  struct stat now {};
+  if (::stat(path_.c_str(), &now) < 0) return -errno;
+  if (now.st_dev != dev_ || now.st_ino != ino_) return -ENODEV;
   struct statvfs sv {};
   if (::fstatvfs(root_fd_, &sv) < 0) {
     statvfs_ok_ = false;

@@ -92,6 +92,7 @@ class BranchRuntime {
   std::string path_;
   int root_fd_ = -1;
   dev_t dev_ = 0;
+  ino_t ino_ = 0;
   std::atomic<BranchHealth> health_{BranchHealth::ok};
   std::atomic<uint64_t> avail_{0};
   std::atomic<uint64_t> total_{0};

@@ -110,7 +110,7 @@ bridge::Session* g_session = nullptr;  // set before exit signals are unblocked
 // Runs on the main thread only (the others block these signals): setting the exit flag here
 // lets the loop see it when the signal interrupts its wait, so the exit is the clean one.
 void on_exit_signal(int) {
-  if (g_session) g_session->exit();  // fuse_session_exit sets a flag: async-signal-safe
+  if (g_session) g_session->exit_from_signal();  // sets a flag: async-signal-safe, no lock
   sem_post(&g_exit_sem);
 }
 
@@ -140,9 +140,10 @@ void close_fuse_fds() {
 }
 
 // Exit within seconds even when a worker thread is stuck in a hung branch's syscall: once the
-// session has ended and the deadline passes, detach the mount and leave.
-void start_watchdog(bridge::Session& session, std::string mountpoint, double deadline_s) {
-  std::thread([&session, mountpoint, deadline_s] {
+// session has ended and the deadline passes, detach the mount and leave. Joined after a clean
+// shutdown (it references the session, which lives on run_daemon's stack).
+std::thread start_watchdog(bridge::Session& session, std::string mountpoint, double deadline_s) {
+  return std::thread([&session, mountpoint, deadline_s] {
     // Woken by a signal, or by noticing the session ended on its own (umount).
     for (;;) {
       timespec ts{};
@@ -170,7 +171,7 @@ void start_watchdog(bridge::Session& session, std::string mountpoint, double dea
     }
     close_fuse_fds();
     ::_exit(0);
-  }).detach();
+  });
 }
 
 void install_signals() {
@@ -241,7 +242,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   }
   g_session = &session;
   install_signals();
-  start_watchdog(session, cfg.mountpoint, cfg.branch_deadline);
+  std::thread watchdog = start_watchdog(session, cfg.mountpoint, cfg.branch_deadline);
   bool daemonized = report_fd >= 0;
   report(0);
   if (daemonized) {
@@ -259,6 +260,8 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   runtime.reset();
   session.destroy();
   g_done = true;
+  sem_post(&g_exit_sem);
+  watchdog.join();
   return 0;
 }
 

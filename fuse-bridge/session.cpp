@@ -219,10 +219,18 @@ int Session::loop() {
 }
 
 void Session::exit() {
+  std::lock_guard lk(se_mu_);
   if (se_) fuse_session_exit(se_);
 }
 
-bool Session::exited() const { return se_ && fuse_session_exited(se_); }
+void Session::exit_from_signal() {
+  if (fuse_session* se = se_.load()) fuse_session_exit(se);
+}
+
+bool Session::exited() const {
+  std::lock_guard lk(se_mu_);
+  return !se_ || fuse_session_exited(se_);
+}
 
 bool Session::owns_mountpoint() const {
   return mounted_ && !mount_dev_.empty() && top_mount_dev(mountpoint_) == mount_dev_;
@@ -243,8 +251,12 @@ void Session::unmount() {
 void Session::destroy() {
   if (!se_) return;
   unmount();
-  fuse_session_destroy(se_);
-  se_ = nullptr;
+  fuse_session* se;
+  {
+    std::lock_guard lk(se_mu_);
+    se = se_.exchange(nullptr);
+  }
+  fuse_session_destroy(se);
 }
 
 }  // namespace mfs::bridge

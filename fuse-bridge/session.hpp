@@ -1,5 +1,7 @@
 // The FUSE session: creating it with the options libfuse takes, mounting, the loop, unmounting.
 #pragma once
+#include <atomic>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,10 @@ class Session {
   int mount(Bridge& bridge, const MountOptions& opts, std::string& error);
   // Serves requests until exit() or a signal; returns the loop's status.
   int loop();
+  // exit() and exited() are for other threads (the shutdown watchdog); a signal handler on the
+  // main thread uses exit_from_signal(), which takes no lock.
   void exit();
+  void exit_from_signal();
   bool exited() const;
   // Whether the top-most mount on the mountpoint is still this session's (a live upgrade may
   // have mounted a new instance over it, or detached it).
@@ -39,8 +44,13 @@ class Session {
   fuse_session* raw() { return se_; }
 
  private:
-  fuse_session* se_ = nullptr;
-  bool mounted_ = false;
+  // The shutdown watchdog thread calls exit(), exited() and owns_mountpoint() while the main
+  // thread unmounts and destroys: it uses se_ only under se_mu_, and destroy() clears se_ under
+  // it before destroying the session. The main thread's signal handler may interrupt destroy()
+  // itself, so it takes no lock and relies on se_ being cleared (atomically) first.
+  mutable std::mutex se_mu_;
+  std::atomic<fuse_session*> se_{nullptr};
+  std::atomic<bool> mounted_{false};
   std::string mountpoint_;
   std::string mount_dev_;  // "major:minor" of this session's mount, from mountinfo
   unsigned max_threads_ = 8;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sanitizer builds in one command each:
 #   tools/sanitize.sh address   ASan+UBSan build in build-asan, runs unit and integration tests
-#   tools/sanitize.sh thread    TSan build in build-tsan, runs the unit tests and the actor tests
+#   tools/sanitize.sh thread    TSan build in build-tsan, runs the unit tests and the actor and
+#                               bridge integration tests (suppressions: tools/tsan.supp, CAF only)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kind=${1:-address}
@@ -16,5 +17,9 @@ export TSAN_OPTIONS="suppressions=$root/tools/tsan.supp halt_on_error=1"
 if [ "$kind" = address ]; then
   "$build/tests/integration_tests" --gtest_brief=1
 else
-  "$build/tests/integration_tests" --gtest_brief=1 --gtest_filter='ActorCore*:UnionView*'
+  # Actors, the control file and stats, faults and lifecycle. Left out: the tests of the stuck-
+  # shutdown rescue, where the watchdog closes /dev/fuse descriptors under blocked workers just
+  # before _exit on purpose (TSan reports that as a race on the descriptors).
+  "$build/tests/integration_tests" --gtest_brief=1 \
+    --gtest_filter='ActorCore*:UnionView*:ControlStats*:ControlFile*:Faults*:OpsLifecycle*:-ActorCore.UnmountAndExitWorkWithAHungBranch:OpsLifecycle.UmountWithAHungBranchStopsWithinSeconds:OpsLifecycle.SigintWithARequestStuckOnAHungBranchStopsWithinSeconds'
 fi

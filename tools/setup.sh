@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config ccache libfuse3-dev fuse3 libcaf-dev libcli11-dev
       libgtest-dev attr fio python3 util-linux rsync python3-prometheus-client
-      mount dpkg-dev file)
+      mount dpkg-dev file clang)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

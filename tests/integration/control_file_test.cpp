@@ -65,14 +65,6 @@ Outcome stat_of(const std::string& path) {
   });
 }
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  auto until = Clock::now() + timeout;
-  while (Clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
-}
 
 // Runs a Python script (Debian's interpreter, which has python3-prometheus-client) with the
 // given input file; returns its exit status and output.
@@ -90,12 +82,6 @@ d = json.load(open(sys.argv[1], encoding='utf-8'))
 acts = d['actors']
 print(len(acts), ' '.join('%s:%s:%s' % (a['id'], a['kind'], str(a.get('answering')).lower()) for a in acts))
 )";
-
-std::string stats_summary(const Pool& p) {
-  std::string v;
-  getx(ctl(p), kPrefix + "stats", &v);
-  return v;
-}
 
 // Through a descriptor: no path walk, which would stall on a frozen first branch (the pool
 // root's attributes come from it).
@@ -120,52 +106,6 @@ uint64_t num_field(const std::string& entry, const std::string& name) {
   return std::strtoull(field(entry, name).c_str(), nullptr, 10);
 }
 
-// A branch that is itself a FUSE mount (libfuse's passthrough_ll), so it can be frozen.
-class FreezableBranch {
- public:
-  FreezableBranch(const std::string& workdir, const std::string& mnt) : mnt_(mnt) {
-    src_ = workdir + "/pll-src";
-    make_dirs(src_);
-    std::string bin = workdir + "/passthrough_ll";
-    std::string out;
-    if (run("cc -O2 -o '" + bin + "' /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c "
-            "$(pkg-config --cflags --libs fuse3)", &out, 120) != 0) {
-      ADD_FAILURE() << "building passthrough_ll failed: " << out;
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open("/dev/null", O_RDWR);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::string opt = "source=" + src_ + ",cache=never,allow_other";
-      ::execl(bin.c_str(), "passthrough_ll", "-f", "-o", opt.c_str(), mnt_.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ok_ = eventually([&] { return is_mounted(mnt_); }, std::chrono::seconds(10));
-  }
-  ~FreezableBranch() {
-    thaw();
-    run("fusermount3 -u '" + mnt_ + "' 2>/dev/null || umount -l '" + mnt_ + "'", nullptr, 10);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  bool ok() const { return ok_; }
-  const std::string& src() const { return src_; }
-  void freeze() { ::kill(pid_, SIGSTOP); }
-  void thaw() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-  }
-
- private:
-  std::string mnt_, src_;
-  pid_t pid_ = -1;
-  bool ok_ = false;
-};
 
 // A child process running `fn`; reports whether it finished and how.
 class Child {

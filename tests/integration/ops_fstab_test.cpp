@@ -49,14 +49,6 @@ std::string source_dir() {
   return here.substr(0, here.rfind("/tests/integration/"));
 }
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  auto until = Clock::now() + timeout;
-  while (Clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
 
 std::string ns_of(pid_t pid) {
   char buf[64] = {};

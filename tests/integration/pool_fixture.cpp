@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -98,10 +99,13 @@ Outcome as_user(uid_t uid, gid_t gid, const std::function<long()>& fn) {
   }
   ::close(p[1]);
   Outcome o{-1, EIO};
-  (void)!::read(p[0], &o, sizeof o);
+  ssize_t got = ::read(p[0], &o, sizeof o);
   ::close(p[0]);
-  int st;
+  int st = 0;
   ::waitpid(pid, &st, 0);
+  // A child that died before reporting (a crash, a sanitizer abort) must not pass for an EIO.
+  if (got != static_cast<ssize_t>(sizeof o))
+    ADD_FAILURE() << "as_user child died without a result (wait status " << st << ")";
   return o;
 }
 
@@ -197,9 +201,82 @@ int Pool::stop() {
   return status;
 }
 
+void Pool::kill_daemon(int sig) {
+  if (pid_ <= 0) return;
+  ::kill(pid_, sig);
+  int status;
+  if (!wait_exit(pid_, 10000, &status)) ADD_FAILURE() << "daemon did not exit on signal " << sig;
+  pid_ = -1;
+}
+
 Pool::~Pool() {
   stop();
   for (auto& m : tmpfs_mounts_) ::umount2(m.c_str(), MNT_DETACH);
+}
+
+std::string stats_summary(const Pool& p) {
+  std::vector<char> buf(65536);
+  ssize_t n = ::getxattr(p.path(".mergerfs").c_str(), "user.mergerfs.stats", buf.data(), buf.size());
+  return n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : std::string();
+}
+
+std::string stats_field(const std::string& summary, const std::string& actor, const std::string& name) {
+  auto at = summary.find("{\"id\":\"" + actor + "\"");
+  if (at == std::string::npos) return "";
+  std::string entry = summary.substr(at, summary.find('}', at) - at + 1);
+  std::smatch m;
+  std::regex re("\"" + name + "\":\"?([^,\"}]*)");
+  return std::regex_search(entry, m, re) ? std::string(m[1]) : "";
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+FreezableBranch::FreezableBranch(const std::string& workdir, const std::string& mnt) : mnt_(mnt) {
+  src_ = workdir + "/pll-src";
+  make_dirs(src_);
+  std::string bin = workdir + "/passthrough_ll";
+  std::string out;
+  if (run("cc -O2 -o '" + bin + "' /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c "
+          "$(pkg-config --cflags --libs fuse3)", &out, 120) != 0) {
+    ADD_FAILURE() << "building passthrough_ll failed: " << out;
+    return;
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open("/dev/null", O_RDWR);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::string opt = "source=" + src_ + ",cache=never,allow_other";
+    ::execl(bin.c_str(), "passthrough_ll", "-f", "-o", opt.c_str(), mnt_.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ok_ = eventually([&] { return is_mounted(mnt_); }, std::chrono::seconds(10));
+}
+
+FreezableBranch::~FreezableBranch() {
+  thaw();
+  run("fusermount3 -u '" + mnt_ + "' 2>/dev/null || umount -l '" + mnt_ + "'", nullptr, 10);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int st;
+    ::waitpid(pid_, &st, 0);
+  }
+}
+
+void FreezableBranch::freeze() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void FreezableBranch::thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 void write_file(const std::string& path, const std::string& data, mode_t mode) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -58,6 +59,9 @@ class Pool {
   void start();
   // Unmounts and waits for the daemon to exit; returns its exit status (or -1).
   int stop();
+  // Kills the daemon with `sig` and reaps it, leaving whatever it leaves (a dead mount after
+  // SIGKILL); start() may then be called again.
+  void kill_daemon(int sig);
 
   const std::string& mnt() const { return mnt_; }
   const std::string& branch(int i) const { return branches_.at(static_cast<size_t>(i)); }
@@ -76,6 +80,34 @@ class Pool {
   std::vector<std::string> tmpfs_mounts_;
   pid_t pid_ = -1;
 };
+
+// A branch that is itself a FUSE mount (libfuse's passthrough_ll example, built into `workdir`)
+// over `workdir`/pll-src, so its syscalls can be frozen with SIGSTOP. Mount it on a branch
+// directory before the pool starts; the destructor thaws and unmounts it.
+class FreezableBranch {
+ public:
+  FreezableBranch(const std::string& workdir, const std::string& mnt);
+  ~FreezableBranch();
+  FreezableBranch(const FreezableBranch&) = delete;
+  FreezableBranch& operator=(const FreezableBranch&) = delete;
+  bool ok() const { return ok_; }
+  const std::string& src() const { return src_; }  // the directory it serves
+  void freeze();
+  void thaw();
+
+ private:
+  std::string mnt_, src_;
+  pid_t pid_ = -1;
+  bool ok_ = false;
+};
+
+// The stats summary (user.mergerfs.stats on the control file; "" if unreadable), and one field
+// of one actor's entry in it ("branch-0", "health" -> "ok"), "" when absent.
+std::string stats_summary(const Pool& p);
+std::string stats_field(const std::string& summary, const std::string& actor, const std::string& name);
+
+// Polls `pred` every 20 ms until it holds or `timeout` passes; returns whether it held.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
 // Shell helpers for set-up (not for the behaviour under test).
 void write_file(const std::string& path, const std::string& data, mode_t mode = 0644);

@@ -873,14 +873,14 @@ TEST_P(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
       int fd = ::open(path(base, rel).c_str(), O_RDONLY);
       if (fd < 0) return -1;
       char buf[4096];
-      long sum = 0;
+      unsigned long sum = 0;  // wraps: signed overflow is undefined (UBSan aborted the child)
       ssize_t n;
       while ((n = ::read(fd, buf, sizeof buf)) > 0)
         for (ssize_t i = 0; i < n; ++i) sum = sum * 31 + static_cast<unsigned char>(buf[i]);
       int e = errno;
       ::close(fd);
       errno = e;
-      return n < 0 ? -1 : (sum & 0x7fffffff);  // a checksum of what was read
+      return n < 0 ? -1 : static_cast<long>(sum & 0x7fffffff);  // a checksum of what was read
     };
   };
   auto list = [&](const std::string& rel) {
