@@ -139,7 +139,8 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
          ",\"lstat\":" + u(lstat) + ",\"creates_chosen\":" + u(c.creates_chosen.load()) + "}";
   det += ",\"cache\":{\"enabled\":" + std::string(rt.cache.enabled() ? "true" : "false") +
          ",\"ttl_s\":" + num(st.settings.cache_ttl_s) + ",\"entries\":" + u(entries) +
-         ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate + "}";
+         ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate +
+         ",\"listings\":" + u(rt.cache.listings.load()) + ",\"parent_fds\":" + u(rt.dirs.size()) + "}";
   det += ",\"inflight\":{\"now\":" + u(inflight) + ",\"cap\":" + u(BranchRuntime::kInflightCap) +
          ",\"oldest_ms\":" + oldest_ms + "}";
   det += ",\"probe\":{\"in_flight\":" + std::string(st.probe_in_flight ? "true" : "false") +
