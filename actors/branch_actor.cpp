@@ -67,6 +67,7 @@ void start_probe(BranchActorState& st) {
 
 void on_tick(BranchActorState& st) {
   int64_t now = BranchRuntime::now_ns();
+  st.rt->dirs.expire();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   if (deadline_ns > 0) {
     int64_t oldest = st.rt->oldest_inflight_ns();

@@ -39,6 +39,14 @@ void ParentDirCache::set_ttl(double seconds) {
   }
 }
 
+void ParentDirCache::expire() {
+  const int64_t now = now_ns();
+  const uint64_t gen = generation_.load(std::memory_order_acquire);
+  std::lock_guard lk(mu_);
+  for (auto it = dirs_.begin(); it != dirs_.end();)
+    it = it->second.expires_ns <= now || it->second.generation != gen ? dirs_.erase(it) : std::next(it);
+}
+
 size_t ParentDirCache::size() const {
   std::lock_guard lk(mu_);
   return dirs_.size();

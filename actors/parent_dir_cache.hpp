@@ -27,6 +27,8 @@ class ParentDirCache {
   // <= 0 turns the cache off (every probe resolves its parent).
   void set_ttl(double seconds);
   size_t size() const;
+  // Closes the descriptors of expired entries (the branch actor's tick): an idle pool holds none.
+  void expire();
 
   // A directory was renamed or removed through the pool: every branch's entries are stale.
   static void namespace_changed();

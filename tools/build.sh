@@ -3,5 +3,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
+# Paths below the checkout are hashed relative to it, so every clone (CI's clean one included)
+# shares the compiler cache: CAF-heavy files take minutes each to build cold.
+export CCACHE_BASEDIR=$root
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
 cmake --build "$build" -j"${JOBS:-2}"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sanitizer builds in one command each:
 #   tools/sanitize.sh address   ASan+UBSan build in build-asan, runs unit and integration tests
+#                               (SANITIZE_FILTER: a gtest filter for the integration tests; CI
+#                               passes the daemon-heavy suites)
 #   tools/sanitize.sh thread    TSan build in build-tsan, runs the unit tests and the actor and
 #                               bridge integration tests (suppressions: tools/tsan.supp, CAF only)
 set -euo pipefail
@@ -15,7 +17,7 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 export TSAN_OPTIONS="suppressions=$root/tools/tsan.supp halt_on_error=1"
 "$build/tests/unit_tests" --gtest_brief=1
 if [ "$kind" = address ]; then
-  "$build/tests/integration_tests" --gtest_brief=1
+  "$build/tests/integration_tests" --gtest_brief=1 --gtest_filter="${SANITIZE_FILTER:-*}"
 else
   # Actors, the control file and stats, faults and lifecycle. Left out: the tests of the stuck-
   # shutdown rescue, where the watchdog closes /dev/fuse descriptors under blocked workers just
