@@ -141,13 +141,17 @@ void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const m
   if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(EINVAL);
   if (!reb->begin(w.value == "dry-run")) return fail(EBUSY);
   w.finish(0);  // answered before the run starts (a test hook may end the process mid-move)
-  self->spawn<caf::detached>([reb](caf::event_based_actor* me) -> caf::behavior {
-    me->send(me, msg::tick_atom::value);
-    return {[=](msg::tick_atom) {
-      reb->run();
-      me->quit();
-    }};
-  });
+  // The run gets its actor's argument rather than a capture: CAF 0.17 dereferences a null
+  // argument tuple for a spawn without arguments (UBSan: reference binding to null pointer).
+  self->spawn<caf::detached>(
+      [](caf::event_based_actor* me, std::shared_ptr<Rebalancer> run) -> caf::behavior {
+        me->send(me, msg::tick_atom::value);
+        return {[=](msg::tick_atom) {
+          run->run();
+          me->quit();
+        }};
+      },
+      reb);
 }
 
 void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {
