@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <vector>
 
 namespace mfs::fs {
 namespace {
@@ -37,6 +38,12 @@ std::string_view relative(std::string_view fusepath) {
 
 ParentDir::~ParentDir() {
   if (owned_ && fd_ >= 0) ::close(fd_);
+}
+
+int ParentDir::release() {
+  if (!owned_) return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  owned_ = false;
+  return fd_;
 }
 
 std::string ParentDir::proc_path() const {
@@ -81,6 +88,27 @@ int open(int root_fd, std::string_view fusepath, int flags, mode_t mode) {
   if (rel.empty()) rel = ".";
   return sys_openat2(root_fd, rel.c_str(), static_cast<uint64_t>(flags) | O_NOFOLLOW | O_CLOEXEC,
                      (flags & (O_CREAT | O_TMPFILE)) ? (mode & 07777) : 0);
+}
+
+int for_each_entry(int fd, const std::function<bool(const char*, ino_t, unsigned char)>& each) {
+  struct linux_dirent64 {
+    ino64_t d_ino;
+    off64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+  };
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
+    if (n < 0) return -errno;
+    if (n == 0) return 0;
+    for (long off = 0; off < n;) {
+      auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
+      off += de->d_reclen;
+      if (!each(de->d_name, de->d_ino, de->d_type)) return 0;
+    }
+  }
 }
 
 int open_dir(int root_fd, std::string_view fusepath) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,8 @@ class ParentDir {
   const std::string& leaf() const { return leaf_; }
   // "/proc/self/fd/N/leaf": for the xattr calls that have no *at() form.
   std::string proc_path() const;
+  // Hands the descriptor to the caller (a duplicate when it is the branch root, not owned here).
+  int release();
 
  private:
   friend int open_parent(int root_fd, std::string_view fusepath, ParentDir& out);
@@ -37,6 +40,9 @@ int open(int root_fd, std::string_view fusepath, int flags, mode_t mode = 0);
 // Opens a directory for reading beneath the root.
 int open_dir(int root_fd, std::string_view fusepath);
 int readlink(int root_fd, std::string_view fusepath, std::string& out);
+// Every entry of the open directory `fd` ("." and ".." included), read with getdents64 from its
+// current offset; `each` returns false to stop early. 0, or -errno of a failed read.
+int for_each_entry(int fd, const std::function<bool(const char* name, ino_t ino, unsigned char type)>& each);
 ssize_t getxattr(int root_fd, std::string_view fusepath, const char* name, void* buf, size_t size);
 ssize_t listxattr(int root_fd, std::string_view fusepath, char* buf, size_t size);
 int access(int root_fd, std::string_view fusepath, int mask);

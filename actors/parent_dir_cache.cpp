@@ -64,8 +64,7 @@ std::shared_ptr<ParentDirCache::Dir> ParentDirCache::lookup(int root_fd, const s
   }
   ParentDir p;
   if (open_parent(root_fd, parent + "/x", p) < 0) return nullptr;
-  // open_parent owns the descriptor only below the root; take it over.
-  auto dir = std::make_shared<Dir>(::dup(p.fd()));
+  auto dir = std::make_shared<Dir>(p.release());
   if (dir->fd < 0) return nullptr;
   if (ttl > 0) {
     std::lock_guard lk(mu_);

@@ -2,7 +2,6 @@
 #include "fuse-bridge/branch_probe.hpp"
 
 #include <errno.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -30,29 +29,11 @@ void read_listing(BranchRuntime& rt, std::string_view dir) {
   int fd = fs::open_dir(rt.root_fd(), dir);
   if (fd == -ENOENT || fd == -ENOTDIR) return rt.cache.put_listing(dir, names, t0);
   if (fd < 0) return;
-  struct linux_dirent64 {
-    ino64_t d_ino;
-    off64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-  };
-  std::vector<char> buf(64 * 1024);
-  bool whole = true;
-  for (;;) {
-    long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
-    if (n < 0) whole = false;
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
-      off += de->d_reclen;
-      if (std::strcmp(de->d_name, ".") && std::strcmp(de->d_name, "..")) names.emplace_back(de->d_name);
-    }
-    if (names.size() > ExistCache::kMaxListing) {
-      whole = false;
-      break;
-    }
-  }
+  bool whole = fs::for_each_entry(fd, [&](const char* name, ino_t, unsigned char) {
+                 if (std::strcmp(name, ".") && std::strcmp(name, "..")) names.emplace_back(name);
+                 return names.size() <= ExistCache::kMaxListing;
+               }) == 0 &&
+               names.size() <= ExistCache::kMaxListing;
   ::close(fd);
   rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
   if (whole) rt.cache.put_listing(dir, names, t0);

@@ -1,7 +1,6 @@
 // opendir, readdir(plus), releasedir: every branch's listing merged, first branch wins a name.
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,14 +26,6 @@
 
 namespace mfs::bridge {
 namespace {
-
-struct linux_dirent64 {
-  ino64_t d_ino;
-  off64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
 
 DirHandle* dir_of(fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
 
@@ -71,16 +62,10 @@ int open_branch_dir(BranchRuntime& rt, const std::string& path) {
 // Reads the whole directory; the descriptor stays open (readdirplus stats entries through it).
 void read_entries(BranchRuntime& rt, int fd, std::vector<RawEntry>& out) {
   auto guard = rt.track();
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
-    if (n <= 0) break;
-    for (long off = 0; off < n;) {
-      auto* de = reinterpret_cast<linux_dirent64*>(buf.data() + off);
-      off += de->d_reclen;
-      out.push_back({de->d_name, de->d_ino, de->d_type});
-    }
-  }
+  fs::for_each_entry(fd, [&](const char* name, ino_t ino, unsigned char type) {
+    out.push_back({name, ino, type});
+    return true;
+  });
 }
 
 // cosr/cor: every branch's open (cor: and read) runs on the readdir pool at once; the FUSE

@@ -18,7 +18,6 @@ struct Pool {
   unsigned workers = 0;
 
   void work() {
-    pthread_setname_np(pthread_self(), "mfs-readdir");  // visible in ps -L and the tests
     std::unique_lock lk(mu);
     for (;;) {
       cv.wait(lk, [&] { return !queue.empty(); });
@@ -44,7 +43,10 @@ bool run_on_readdir_pool(unsigned threads, unsigned depth, std::function<void()>
     std::lock_guard lk(p.mu);
     if (p.queue.size() >= static_cast<size_t>(threads) * depth) return false;
     while (p.workers < threads) {
-      std::thread([&p] { p.work(); }).detach();
+      std::thread t([&p] { p.work(); });
+      // Named before this returns (ps -L, the tests), not whenever the thread first runs.
+      pthread_setname_np(t.native_handle(), "mfs-readdir");
+      t.detach();
       ++p.workers;
     }
     p.queue.push_back(std::move(job));

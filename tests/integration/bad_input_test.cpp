@@ -44,18 +44,6 @@ Outcome setx(const Pool& p, const std::string& name, const std::string& value) {
   });
 }
 
-std::set<std::string> names_in(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (auto* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.insert(n);
-  }
-  ::closedir(d);
-  return out;
-}
-
 Outcome make_file(const std::string& path) {
   return sys([&] {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);

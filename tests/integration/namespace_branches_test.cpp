@@ -32,16 +32,6 @@ struct stat lstat_of(const std::string& path) {
 
 mode_t mode_of(const std::string& path) { return lstat_of(path).st_mode & 07777; }
 
-std::set<std::string> names_in(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (auto* e = ::readdir(d))
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.insert(e->d_name);
-  ::closedir(d);
-  return out;
-}
-
 // The branches (by index) that hold rel.
 std::vector<int> holders(const Pool& pool, int branches, const std::string& rel) {
   std::vector<int> out;

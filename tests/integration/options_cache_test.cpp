@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,22 +23,6 @@ namespace {
 mode_t mode_of(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
-}
-
-std::set<std::string> names_in(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (auto* e = ::readdir(d))
-    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.insert(e->d_name);
-  ::closedir(d);
-  return out;
-}
-
-std::string readlink_of(const std::string& path) {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-  return n < 0 ? "<error>" : std::string(buf, static_cast<size_t>(n));
 }
 
 TEST(OptionCache, AttrTtlKeepsAttributesAChangeOnTheBranchDoesNotReach) {
@@ -112,25 +95,6 @@ TEST(OptionCache, ReaddirTrueKeepsAListingTheBranchChanged) {
   }
 }
 
-// Pages of the pool file `path` in the page cache, seen through a fresh open (which is where
-// the kernel drops or keeps them).
-size_t cached_pages(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return SIZE_MAX;
-  struct stat st {};
-  ::fstat(fd, &st);
-  size_t len = static_cast<size_t>(st.st_size), page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return SIZE_MAX;
-  std::vector<unsigned char> vec((len + page - 1) / page);
-  ::mincore(m, len, vec.data());
-  ::munmap(m, len);
-  size_t n = 0;
-  for (unsigned char v : vec) n += v & 1;
-  return n;
-}
-
 std::string my_comm() {
   std::ifstream f("/proc/self/comm");
   std::string s;
@@ -156,7 +120,7 @@ TEST(OptionCache, FilesModeDecidesWhetherAnOpenKeepsThePageCache) {
     Pool pool({.branches = 1, .options = c.options});
     write_file(pool.on_branch(0, "f"), std::string(1 << 20, 'p'));
     ASSERT_EQ(read_file(pool.path("f")).size(), 1u << 20);  // fills the pool's page cache
-    size_t pages = cached_pages(pool.path("f"));
+    size_t pages = resident_pages(pool.path("f"));
     if (c.kept) EXPECT_GT(pages, 0u);
     else EXPECT_EQ(pages, 0u);
   }

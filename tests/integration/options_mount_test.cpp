@@ -25,13 +25,6 @@
 namespace mfs::test {
 namespace {
 
-std::string get_option(const Pool& pool, const std::string& key) {
-  char buf[4096];
-  ssize_t n = ::getxattr((pool.mnt() + "/.mergerfs").c_str(), ("user.mergerfs." + key).c_str(), buf,
-                         sizeof buf);
-  return n < 0 ? std::string("<") + std::strerror(errno) + ">" : std::string(buf, static_cast<size_t>(n));
-}
-
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;

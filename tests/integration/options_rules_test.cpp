@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -14,7 +13,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -24,29 +22,6 @@
 
 namespace mfs::test {
 namespace {
-
-// Runtime set through the control file, as `setfattr -n user.mergerfs.KEY -v VALUE` does.
-void set_option(const Pool& pool, const std::string& key, const std::string& value) {
-  std::string ctl = pool.mnt() + "/.mergerfs";
-  ASSERT_EQ(::setxattr(ctl.c_str(), ("user.mergerfs." + key).c_str(), value.data(), value.size(), 0),
-            0)
-      << key << "=" << value << ": " << std::strerror(errno);
-}
-
-std::string readlink_of(const std::string& path) {
-  char buf[4096];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-  return n < 0 ? std::string("<") + std::strerror(errno) + ">" : std::string(buf, static_cast<size_t>(n));
-}
-
-// Polls `cond` for up to 5 s (the kernel applies queued invalidations asynchronously).
-bool eventually(const std::function<bool()>& cond) {
-  for (int i = 0; i < 100; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
 
 mode_t type_of(const std::string& path) {
   struct stat st {};
@@ -115,7 +90,7 @@ TEST(OptionRules, RenameExdevMovesTheSourceAsideBehindASymlink) {
   // Until the kernel drops the dentry it moved (queued at the rename), the new name reads the
   // file it was told about; then a lookup finds the symlink.
   EXPECT_EQ(read_file(pool.path("x/f")), "one");
-  EXPECT_TRUE(eventually([&] { return type_of(pool.path("x/f")) == S_IFLNK; }));
+  EXPECT_TRUE(eventually([&] { return type_of(pool.path("x/f")) == S_IFLNK; }, std::chrono::seconds(5)));
   EXPECT_EQ(readlink_of(pool.path("x/f")), "../.mergerfs_rename_exdev/a/f");
   EXPECT_EQ(read_file(pool.path("x/f")), "one");
   EXPECT_FALSE(exists(pool.on_branch(0, "a/f")));
@@ -124,7 +99,7 @@ TEST(OptionRules, RenameExdevMovesTheSourceAsideBehindASymlink) {
   set_option(pool, "rename-exdev", "abs-symlink");
   ASSERT_EQ(sys([&] { return ::rename(pool.path("a/h").c_str(), pool.path("x/h").c_str()); }),
             (Outcome{0, 0}));
-  EXPECT_TRUE(eventually([&] { return type_of(pool.path("x/h")) == S_IFLNK; }));
+  EXPECT_TRUE(eventually([&] { return type_of(pool.path("x/h")) == S_IFLNK; }, std::chrono::seconds(5)));
   EXPECT_EQ(readlink_of(pool.path("x/h")), pool.mnt() + "/.mergerfs_rename_exdev/a/h");
   EXPECT_EQ(read_file(pool.path("x/h")), "two");
 }
@@ -342,24 +317,6 @@ TEST(OptionRules, NullrwReadsZerosAndWritesNothing) {
   EXPECT_EQ(std::string(buf, sizeof buf), std::string(sizeof buf, '\0'));
   ::close(fd);
   EXPECT_EQ(read_file(pool.on_branch(0, "f")), "real content");
-}
-
-// Pages of `path` in the page cache.
-size_t resident_pages(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return SIZE_MAX;
-  struct stat st {};
-  ::fstat(fd, &st);
-  size_t len = static_cast<size_t>(st.st_size), page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return SIZE_MAX;
-  std::vector<unsigned char> vec((len + page - 1) / page);
-  ::mincore(m, len, vec.data());
-  ::munmap(m, len);
-  size_t n = 0;
-  for (unsigned char v : vec) n += v & 1;
-  return n;
 }
 
 TEST(OptionRules, DropcacheoncloseEvictsTheBranchFilesPages) {

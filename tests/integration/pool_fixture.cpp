@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -227,6 +229,53 @@ std::string stats_field(const std::string& summary, const std::string& actor, co
   std::smatch m;
   std::regex re("\"" + name + "\":\"?([^,\"}]*)");
   return std::regex_search(entry, m, re) ? std::string(m[1]) : "";
+}
+
+void set_option(const Pool& pool, const std::string& key, const std::string& value) {
+  std::string ctl = pool.mnt() + "/.mergerfs";
+  ASSERT_EQ(::setxattr(ctl.c_str(), ("user.mergerfs." + key).c_str(), value.data(), value.size(), 0),
+            0)
+      << key << "=" << value << ": " << std::strerror(errno);
+}
+
+std::string get_option(const Pool& pool, const std::string& key) {
+  char buf[4096];
+  ssize_t n = ::getxattr((pool.mnt() + "/.mergerfs").c_str(), ("user.mergerfs." + key).c_str(), buf,
+                         sizeof buf);
+  return n < 0 ? std::string("<") + std::strerror(errno) + ">" : std::string(buf, static_cast<size_t>(n));
+}
+
+std::set<std::string> names_in(const std::string& dir) {
+  std::set<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (auto* e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.insert(e->d_name);
+  ::closedir(d);
+  return out;
+}
+
+std::string readlink_of(const std::string& path) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  return n < 0 ? std::string("<") + std::strerror(errno) + ">" : std::string(buf, static_cast<size_t>(n));
+}
+
+size_t resident_pages(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return SIZE_MAX;
+  struct stat st {};
+  ::fstat(fd, &st);
+  size_t len = static_cast<size_t>(st.st_size), page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  void* m = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) return SIZE_MAX;
+  std::vector<unsigned char> vec((len + page - 1) / page);
+  ::mincore(m, len, vec.data());
+  ::munmap(m, len);
+  size_t n = 0;
+  for (unsigned char v : vec) n += v & 1;
+  return n;
 }
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

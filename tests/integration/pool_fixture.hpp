@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,18 @@ class FreezableBranch {
 // of one actor's entry in it ("branch-0", "health" -> "ok"), "" when absent.
 std::string stats_summary(const Pool& p);
 std::string stats_field(const std::string& summary, const std::string& actor, const std::string& name);
+
+// Runtime option through the control file (setfattr -n user.mergerfs.KEY); fails the test if
+// refused. get_option: the value, or "<strerror>" when the get fails.
+void set_option(const Pool& pool, const std::string& key, const std::string& value);
+std::string get_option(const Pool& pool, const std::string& key);
+
+// Names in a directory, without "." and ".." (empty if it cannot be opened).
+std::set<std::string> names_in(const std::string& dir);
+// A symlink's target, or "<strerror>".
+std::string readlink_of(const std::string& path);
+// Pages of `path` in the page cache, through a fresh open + mmap + mincore (SIZE_MAX on error).
+size_t resident_pages(const std::string& path);
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes; returns whether it held.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
