@@ -5,9 +5,9 @@
 
 #include <ctime>
 
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
-#include "fuse-bridge/branch_probe.hpp"
+#include "actors/branch/branch_probe.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
 #include "messages/staging.hpp"

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/snapshot_store.hpp"
+#include "actors/coordinator/snapshot_store.hpp"
 #include "fuse-bridge/graveyard.hpp"
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
@@ -55,13 +55,13 @@ struct DirHandle {
 };
 
 struct FileHandle {
-  FileHandle(int fd_, std::shared_ptr<BranchRuntime> br, std::string bpath)
+  FileHandle(int fd_, std::shared_ptr<BranchState> br, std::string bpath)
       : fd(fd_), branch(std::move(br)), branch_path(std::move(bpath)) {}
   ~FileHandle();
   FileHandle(const FileHandle&) = delete;
   FileHandle& operator=(const FileHandle&) = delete;
   int fd = -1;
-  std::shared_ptr<BranchRuntime> branch;
+  std::shared_ptr<BranchState> branch;
   std::string branch_path;
   int flags = 0;      // the open's flags, to reopen after a move
   bool nullrw = false;

@@ -1,9 +1,9 @@
 // Action fan-out over the snapshot's branches.
 #include "fuse-bridge/fanout.hpp"
 
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
-#include "fuse-bridge/branch_probe.hpp"
+#include "actors/branch/branch_probe.hpp"
 #include "policy/aggregate.hpp"
 
 namespace mfs::bridge {

@@ -12,11 +12,11 @@
 #include <mutex>
 #include <vector>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
-#include "actors/file_mover.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
+#include "actors/migration/file_mover.hpp"
 #include "config/config.hpp"
-#include "fuse-bridge/branch_probe.hpp"
+#include "actors/branch/branch_probe.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "policy/policy.hpp"
 
@@ -40,7 +40,7 @@ ssize_t retry_write(FileHandle& h, const MoveJob& job) {
 
 // A branch with room for the whole file, chosen by the moveonenospc policy.
 std::optional<size_t> pick_target(const PoolSnapshot& snap, const std::string& path,
-                                  const BranchRuntime* current, uint64_t need) {
+                                  const BranchState* current, uint64_t need) {
   BranchProbe probe(snap);
   auto facts = branch_facts(snap);
   for (size_t i = 0; i < snap.branches.size(); ++i)
@@ -67,7 +67,7 @@ void run_move(MoveJob& job) {
   auto target = pick_target(*snap, *path, h.branch.get(), static_cast<uint64_t>(st.st_size));
   if (!target) return job.reply->err(job.original_err);
   const BranchSlot& dst = snap->branches[*target];
-  std::shared_ptr<BranchRuntime> src = h.branch;
+  std::shared_ptr<BranchState> src = h.branch;
   if (int r = fs::copy_to_branch(src->root_fd(), dst.rt->root_fd(), *path); r < 0) {
     syslog(LOG_WARNING, "moveonenospc: %s to %s failed: %s", path->c_str(), dst.path.c_str(),
            strerror(-r));

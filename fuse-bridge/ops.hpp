@@ -16,6 +16,8 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
 void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets);
+void op_readlink(fuse_req_t req, fuse_ino_t ino);
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask);
 // ops_readdir.cpp
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
@@ -58,10 +60,8 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
 // ops_setattr.cpp
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                 fuse_file_info* fi);
-// ops_misc.cpp
-void op_readlink(fuse_req_t req, fuse_ino_t ino);
+// ops_statfs.cpp
 void op_statfs(fuse_req_t req, fuse_ino_t ino);
-void op_access(fuse_req_t req, fuse_ino_t ino, int mask);
 // ops_xattr.cpp
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);

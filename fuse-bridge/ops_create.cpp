@@ -8,10 +8,10 @@
 #include <climits>
 #include <cstring>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
-#include "fuse-bridge/branch_probe.hpp"
+#include "actors/branch/branch_probe.hpp"
 #include "fuse-bridge/credentials.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/open_flags.hpp"

@@ -9,15 +9,15 @@
 #include <vector>
 #include <unistd.h>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/open_flags.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/credentials.hpp"
 #include "fuse-bridge/move_on_enospc.hpp"
-#include "fuse-bridge/open_hacks.hpp"
+#include "fuse-bridge/open_existing.hpp"
 
 namespace mfs::bridge {
 namespace {

@@ -1,9 +1,12 @@
-// lookup, getattr, forget: the search path, inline on the FUSE thread.
+// lookup, getattr, forget, readlink, access: the search path, inline on the FUSE thread.
 #include <sys/stat.h>
 
 #include <climits>
 #include <cstring>
 
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
+#include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/ops.hpp"
@@ -112,5 +115,35 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   for (size_t i = 0; i < count; ++i) b.nodes().forget(forgets[i].ino, forgets[i].nlookup);
   reply.none();
 }
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  auto snap = b.snapshot();
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::readlink, *path);
+  if (f.err) return reply.err(f.err);
+  if (symlinkified(*snap->config, f.st))
+    return reply.readlink((snap->branches[f.branch].path + *path).c_str());
+  std::string target;
+  int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
+  if (r < 0) return reply.err(-r);
+  reply.readlink(target.c_str());
+}
+
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  Reply reply(req);
+  Bridge& b = bridge_of(req);
+  if (ino == kControlFileId) return reply.err(0);
+  auto snap = b.snapshot();
+  auto path = b.nodes().path(ino);
+  if (!path) return reply.err(ENOENT);
+  Found f = b.search(*snap, policy::Func::access, *path);
+  if (f.err) return reply.err(f.err);
+  int r = fs::access(snap->branches[f.branch].rt->root_fd(), *path, mask);
+  reply.err(r < 0 ? -r : 0);
+}
+
 
 }  // namespace mfs::bridge

@@ -13,8 +13,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "config/readdir_mode.hpp"
 #include "fuse-bridge/bridge.hpp"
@@ -52,7 +52,7 @@ struct BranchPart {
 
 // Opens the branch's copy of `path` under an in-flight guard; -EAGAIN when the branch is
 // skipped.
-int open_branch_dir(BranchRuntime& rt, const std::string& path) {
+int open_branch_dir(BranchState& rt, const std::string& path) {
   if (!rt.healthy()) return -EAGAIN;
   auto guard = rt.track();
   if (!guard.admitted() && rt.looks_stuck()) return -EAGAIN;
@@ -60,7 +60,7 @@ int open_branch_dir(BranchRuntime& rt, const std::string& path) {
 }
 
 // Reads the whole directory; the descriptor stays open (readdirplus stats entries through it).
-void read_entries(BranchRuntime& rt, int fd, std::vector<RawEntry>& out) {
+void read_entries(BranchState& rt, int fd, std::vector<RawEntry>& out) {
   auto guard = rt.track();
   fs::for_each_entry(fd, [&](const char* name, ino_t ino, unsigned char type) {
     out.push_back({name, ino, type});
@@ -183,7 +183,7 @@ Found stat_where_listed(const PoolSnapshot& snap, const DirHandle& d, const DirE
       d.generation != snap.generation || e.branch < 0 ||
       static_cast<size_t>(e.branch) >= d.branch_fds.size() || d.branch_fds[e.branch] < 0)
     return f;
-  BranchRuntime& rt = *snap.branches[static_cast<size_t>(e.branch)].rt;
+  BranchState& rt = *snap.branches[static_cast<size_t>(e.branch)].rt;
   if (!rt.healthy()) return f;
   auto guard = rt.track();
   if (!guard.admitted()) return f;

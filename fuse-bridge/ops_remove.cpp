@@ -1,6 +1,6 @@
 // unlink and rmdir: every branch the action policy picks; the caches learn before the reply.
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "policy/aggregate.hpp"

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"

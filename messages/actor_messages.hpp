@@ -40,6 +40,6 @@ struct BranchSettings {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::ControlWrite)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchSettings)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<mfs::BranchRuntime>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<mfs::BranchState>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::SnapshotPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::function<void()>>)

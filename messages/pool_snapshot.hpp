@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "messages/branch_state.hpp"
+#include "messages/branch_status.hpp"
 
 namespace mfs {
-class BranchRuntime;
+class BranchState;
 namespace config {
 struct Config;
 }
@@ -17,7 +17,7 @@ struct BranchSlot {
   std::string path;
   BranchMode mode = BranchMode::RW;
   uint64_t minfreespace = 0;  // effective: the branch's own or the global value
-  std::shared_ptr<BranchRuntime> rt;
+  std::shared_ptr<BranchState> rt;
 };
 
 struct PoolSnapshot {

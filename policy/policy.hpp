@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "messages/branch_state.hpp"
+#include "messages/branch_status.hpp"
 #include "policy/policy_id.hpp"
 
 namespace mfs::policy {

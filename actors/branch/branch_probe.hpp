@@ -9,7 +9,7 @@
 #include "messages/pool_snapshot.hpp"
 #include "policy/policy.hpp"
 
-namespace mfs::bridge {
+namespace mfs {
 
 class BranchProbe final : public policy::PathProbe {
  public:
@@ -37,4 +37,4 @@ class BranchProbe final : public policy::PathProbe {
 // Policy inputs for every branch of a snapshot.
 std::vector<policy::BranchFacts> branch_facts(const PoolSnapshot& snap);
 
-}  // namespace mfs::bridge
+}  // namespace mfs

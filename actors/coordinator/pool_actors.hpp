@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "actors/snapshot_store.hpp"
+#include "actors/coordinator/snapshot_store.hpp"
 #include "messages/control_sink.hpp"
 #include "messages/migration_sink.hpp"
 #include "messages/open_files.hpp"
@@ -15,12 +15,12 @@ namespace config {
 struct Config;
 }
 
-class PoolRuntime : public ControlSink, public MigrationSink {
+class PoolActors : public ControlSink, public MigrationSink {
  public:
-  virtual ~PoolRuntime() = default;
+  virtual ~PoolActors() = default;
   // Finishes or rolls back a move an earlier run left in its journal, then starts the
   // coordinator and one actor per branch; publishes the first snapshot into `store`.
-  static std::unique_ptr<PoolRuntime> start(const config::Config& cfg, SnapshotStore& store);
+  static std::unique_ptr<PoolActors> start(const config::Config& cfg, SnapshotStore& store);
   // Stops every actor; pending work answers (EIO) before this returns.
   virtual void stop() = 0;
   // The bridge's open-file registry, for moves that must skip open files (rebalance).

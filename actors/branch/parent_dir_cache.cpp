@@ -1,6 +1,6 @@
 // The parent-directory descriptor cache: a small map under one mutex; descriptors are shared
 // (a probe keeps its directory open even if the entry is evicted meanwhile).
-#include "actors/parent_dir_cache.hpp"
+#include "actors/branch/parent_dir_cache.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 
 #include <chrono>
 
-#include "actors/branch_fs.hpp"
+#include "actors/branch/branch_fs.hpp"
 
 namespace mfs::fs {
 namespace {

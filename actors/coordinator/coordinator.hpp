@@ -1,7 +1,7 @@
 // The coordinator actor: owns the config and the branch set, publishes PoolSnapshots, spawns
 // and supervises branch actors, answers control-file writes. CAF-only header.
 #pragma once
-#include "actors/snapshot_store.hpp"
+#include "actors/coordinator/snapshot_store.hpp"
 #include "messages/actor_messages.hpp"
 
 namespace mfs {

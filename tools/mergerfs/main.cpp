@@ -23,11 +23,11 @@
 #include <iostream>
 #include <thread>
 
-#include "actors/pool_runtime.hpp"
+#include "actors/coordinator/pool_actors.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
-#include "fuse-bridge/mount_wait.hpp"
+#include "tools/mergerfs/mount_wait.hpp"
 #include "fuse-bridge/readahead.hpp"
 #include "fuse-bridge/session.hpp"
 
@@ -212,7 +212,7 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   const sigset_t exit_sigs = exit_signals();
   pthread_sigmask(SIG_BLOCK, &exit_sigs, nullptr);
   SnapshotStore store;
-  auto runtime = PoolRuntime::start(cfg, store);
+  auto runtime = PoolActors::start(cfg, store);
   bridge::Bridge bridge(store, cfg.mountpoint);
   bridge.nodes().keep_named_nodes(cfg.never_forget_nodes);
   bridge.control().set_sink(runtime.get());

@@ -1,5 +1,5 @@
 // String forms of branch modes and health states.
-#include "messages/branch_state.hpp"
+#include "messages/branch_status.hpp"
 
 namespace mfs {
 

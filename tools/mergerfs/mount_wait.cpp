@@ -1,5 +1,5 @@
 // branches-mount-timeout: waiting at start-up until the branch disks look mounted.
-#include "fuse-bridge/mount_wait.hpp"
+#include "tools/mergerfs/mount_wait.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

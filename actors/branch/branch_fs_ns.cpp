@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "actors/branch_fs.hpp"
+#include "actors/branch/branch_fs.hpp"
 
 namespace mfs::fs {
 namespace {

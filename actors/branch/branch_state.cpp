@@ -1,5 +1,5 @@
 // Root fd and free-space figures of one branch.
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_state.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 namespace mfs {
 
-BranchRuntime::BranchRuntime(std::string path) : path_(std::move(path)) {
+BranchState::BranchState(std::string path) : path_(std::move(path)) {
   root_fd_ = ::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) {
     health_ = BranchHealth::failed;
@@ -27,23 +27,23 @@ BranchRuntime::BranchRuntime(std::string path) : path_(std::move(path)) {
   refresh_space();
 }
 
-BranchRuntime::~BranchRuntime() {
+BranchState::~BranchState() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-uint64_t BranchRuntime::avail() const {
+uint64_t BranchState::avail() const {
   uint64_t a = avail_.load(std::memory_order_relaxed);
   uint64_t w = written_.load(std::memory_order_relaxed);
   return a > w ? a - w : 0;
 }
 
-uint64_t BranchRuntime::used() const {
+uint64_t BranchState::used() const {
   uint64_t t = total();
   uint64_t a = avail();
   return t > a ? t - a : 0;
 }
 
-int BranchRuntime::refresh_space() {
+int BranchState::refresh_space() {
   if (root_fd_ < 0) return -ENOENT;
   // The root stays open, so a branch whose filesystem is lazily unmounted (or whose directory
   // is replaced) would keep "working" on a detached tree nobody else can reach, and lose what
@@ -66,13 +66,13 @@ int BranchRuntime::refresh_space() {
   return 0;
 }
 
-int64_t BranchRuntime::now_ns() {
+int64_t BranchState::now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-BranchRuntime::OpGuard BranchRuntime::track() {
+BranchState::OpGuard BranchState::track() {
   static thread_local size_t start = std::hash<std::thread::id>{}(std::this_thread::get_id());
   int64_t now = now_ns();
   for (size_t i = 0; i < kInflightCap; ++i) {
@@ -84,7 +84,7 @@ BranchRuntime::OpGuard BranchRuntime::track() {
   return OpGuard(this, -1);
 }
 
-int64_t BranchRuntime::oldest_inflight_ns() const {
+int64_t BranchState::oldest_inflight_ns() const {
   int64_t oldest = 0;
   for (const auto& s : inflight_) {
     int64_t t = s.load(std::memory_order_acquire);
@@ -93,19 +93,19 @@ int64_t BranchRuntime::oldest_inflight_ns() const {
   return oldest;
 }
 
-bool BranchRuntime::looks_stuck() const {
+bool BranchState::looks_stuck() const {
   int64_t oldest = oldest_inflight_ns();
   return oldest && now_ns() - oldest > 100 * 1000 * 1000;
 }
 
-size_t BranchRuntime::inflight() const {
+size_t BranchState::inflight() const {
   size_t n = 0;
   for (const auto& s : inflight_)
     if (s.load(std::memory_order_relaxed)) ++n;
   return n;
 }
 
-void BranchRuntime::note_error(int err) {
+void BranchState::note_error(int err) {
   if (err == EIO || err == ENOTCONN || err == ENODEV || err == ESTALE) {
     counters.errors.fetch_add(1, std::memory_order_relaxed);
     set_health(BranchHealth::failed);

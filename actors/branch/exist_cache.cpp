@@ -1,5 +1,5 @@
 // Sharded map with short locks; bounded by clearing a full shard (cheap, and rare).
-#include "actors/exist_cache.hpp"
+#include "actors/branch/exist_cache.hpp"
 
 #include <functional>
 

@@ -1,5 +1,5 @@
 // Test hooks for moves; see test_hooks.hpp. Read once from the environment.
-#include "actors/test_hooks.hpp"
+#include "actors/migration/test_hooks.hpp"
 
 #include <syslog.h>
 #include <unistd.h>

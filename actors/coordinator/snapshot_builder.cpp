@@ -1,7 +1,7 @@
 // PoolSnapshot construction: branch order, modes and effective minfreespace from the config.
-#include "actors/snapshot_builder.hpp"
+#include "actors/coordinator/snapshot_builder.hpp"
 
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
@@ -25,7 +25,7 @@ SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const Pool
       for (const auto& old : previous->branches)
         if (old.path == spec.path) slot.rt = old.rt;
     }
-    if (!slot.rt) slot.rt = std::make_shared<BranchRuntime>(spec.path);
+    if (!slot.rt) slot.rt = std::make_shared<BranchState>(spec.path);
     snap->branches.push_back(std::move(slot));
   }
   return snap;

@@ -1,6 +1,6 @@
 // The copy step of a move: staging file, data (copy_file_range in chunks, then read/write),
 // metadata, verify, rename into place.
-#include "actors/file_mover.hpp"
+#include "actors/migration/file_mover.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <random>
 #include <vector>
 
-#include "actors/branch_fs.hpp"
-#include "actors/test_hooks.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/migration/test_hooks.hpp"
 #include "messages/staging.hpp"
 
 namespace mfs::fs {

@@ -1,33 +1,16 @@
-// readlink, statfs, access.
+// statfs: the pool's free space, summed over distinct branch filesystems.
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <map>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/ops.hpp"
 
 namespace mfs::bridge {
-
-void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-  Reply reply(req);
-  Bridge& b = bridge_of(req);
-  auto snap = b.snapshot();
-  auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
-  Found f = b.search(*snap, policy::Func::readlink, *path);
-  if (f.err) return reply.err(f.err);
-  if (symlinkified(*snap->config, f.st))
-    return reply.readlink((snap->branches[f.branch].path + *path).c_str());
-  std::string target;
-  int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
-  if (r < 0) return reply.err(-r);
-  reply.readlink(target.c_str());
-}
 
 // Distinct filesystems summed (one entry per st_dev, first branch wins), scaled to the
 // smallest fragment size (FEATURES.md §4.10).
@@ -88,19 +71,6 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
   out.f_frsize = min_frsize;
   out.f_namemax = min_namemax;
   reply.statfs(out);
-}
-
-void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
-  Reply reply(req);
-  Bridge& b = bridge_of(req);
-  if (ino == kControlFileId) return reply.err(0);
-  auto snap = b.snapshot();
-  auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
-  Found f = b.search(*snap, policy::Func::access, *path);
-  if (f.err) return reply.err(f.err);
-  int r = fs::access(snap->branches[f.branch].rt->root_fd(), *path, mask);
-  reply.err(r < 0 ? -r : 0);
 }
 
 }  // namespace mfs::bridge

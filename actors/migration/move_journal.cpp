@@ -1,5 +1,5 @@
 // The move journal: a small key=value text file per source branch, replaced atomically.
-#include "actors/move_journal.hpp"
+#include "actors/migration/move_journal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <cstring>
 #include <map>
 
-#include "actors/branch_fs.hpp"
-#include "actors/file_mover.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/migration/file_mover.hpp"
 #include "messages/staging.hpp"
 
 namespace mfs {

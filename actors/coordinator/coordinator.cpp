@@ -1,6 +1,6 @@
 // Coordinator: config changes arrive as messages, are applied to a copy (a bad value changes
 // nothing), and are published as a new snapshot; branch actors follow the branch set.
-#include "actors/coordinator.hpp"
+#include "actors/coordinator/coordinator.hpp"
 
 #include <syslog.h>
 
@@ -13,10 +13,10 @@
 #include <map>
 #include <set>
 
-#include "actors/branch_actor.hpp"
-#include "actors/branch_runtime.hpp"
-#include "actors/rebalancer.hpp"
-#include "actors/snapshot_builder.hpp"
+#include "actors/branch/branch_actor.hpp"
+#include "actors/branch/branch_state.hpp"
+#include "actors/migration/rebalancer.hpp"
+#include "actors/coordinator/snapshot_builder.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
@@ -83,7 +83,7 @@ msg::BranchSettings settings_of(const config::Config& cfg) {
 }
 
 void spawn_branch(caf::event_based_actor* self, CoordinatorState& st,
-                  const std::shared_ptr<BranchRuntime>& rt, const msg::BranchSettings& s) {
+                  const std::shared_ptr<BranchState>& rt, const msg::BranchSettings& s) {
   auto a = self->spawn<caf::monitored>(branch_actor, rt, s);
   st.by_addr[a.address()] = rt->path();
   st.branches[rt->path()] = a;
@@ -294,7 +294,7 @@ struct Gather {
 std::string branch_id(size_t i) { return "branch-" + std::to_string(i); }
 
 // Figures a branch publishes lock-free; used when its actor does not answer.
-std::string published_space(const BranchRuntime& rt) {
+std::string published_space(const BranchState& rt) {
   return "\"avail\":" + std::to_string(rt.avail()) + ",\"used\":" + std::to_string(rt.used()) +
          ",\"total\":" + std::to_string(rt.total());
 }

@@ -1,5 +1,5 @@
 // Branch syscalls beneath a root fd. glibc 2.36 has no openat2 wrapper: raw syscall.
-#include "actors/branch_fs.hpp"
+#include "actors/branch/branch_fs.hpp"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // Rebalance: scan, plan by simulation, move one file at a time through the staging folder and
 // the intent journal. See rebalancer.hpp.
-#include "actors/rebalancer.hpp"
+#include "actors/migration/rebalancer.hpp"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -19,11 +19,11 @@
 #include <set>
 #include <unordered_map>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
-#include "actors/file_mover.hpp"
-#include "actors/move_journal.hpp"
-#include "actors/test_hooks.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
+#include "actors/migration/file_mover.hpp"
+#include "actors/migration/move_journal.hpp"
+#include "actors/migration/test_hooks.hpp"
 #include "config/config.hpp"
 #include "messages/open_files.hpp"
 #include "messages/staging.hpp"

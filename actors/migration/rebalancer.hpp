@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/snapshot_store.hpp"
+#include "actors/coordinator/snapshot_store.hpp"
 
 namespace mfs {
 

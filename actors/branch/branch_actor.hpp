@@ -7,9 +7,9 @@
 
 namespace mfs {
 
-class BranchRuntime;
+class BranchState;
 
-caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchRuntime> rt,
+caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchState> rt,
                            msg::BranchSettings settings);
 
 }  // namespace mfs

@@ -10,9 +10,9 @@
 
 #include <array>
 
-#include "actors/exist_cache.hpp"
-#include "actors/parent_dir_cache.hpp"
-#include "messages/branch_state.hpp"
+#include "actors/branch/exist_cache.hpp"
+#include "actors/branch/parent_dir_cache.hpp"
+#include "messages/branch_status.hpp"
 
 namespace mfs {
 
@@ -24,13 +24,13 @@ struct BranchCounters {
   std::atomic<uint64_t> creates_chosen{0};
 };
 
-class BranchRuntime {
+class BranchState {
  public:
   // A branch syscall in flight on a FUSE thread. Not admitted when the branch's in-flight cap
   // is reached: the caller then treats the branch as unhealthy for this request.
   class OpGuard {
    public:
-    OpGuard(BranchRuntime* rt, int slot) : rt_(rt), slot_(slot) {}
+    OpGuard(BranchState* rt, int slot) : rt_(rt), slot_(slot) {}
     OpGuard(OpGuard&& o) noexcept : rt_(o.rt_), slot_(o.slot_) { o.slot_ = -1; }
     OpGuard(const OpGuard&) = delete;
     OpGuard& operator=(const OpGuard&) = delete;
@@ -40,16 +40,16 @@ class BranchRuntime {
     bool admitted() const { return slot_ >= 0; }
 
    private:
-    BranchRuntime* rt_;
+    BranchState* rt_;
     int slot_;
   };
   static constexpr size_t kInflightCap = 8;
 
   // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed.
-  explicit BranchRuntime(std::string path);
-  ~BranchRuntime();
-  BranchRuntime(const BranchRuntime&) = delete;
-  BranchRuntime& operator=(const BranchRuntime&) = delete;
+  explicit BranchState(std::string path);
+  ~BranchState();
+  BranchState(const BranchState&) = delete;
+  BranchState& operator=(const BranchState&) = delete;
 
   const std::string& path() const { return path_; }
   int root_fd() const { return root_fd_; }

@@ -1,15 +1,15 @@
 // lstat-backed path facts for policies, memoised per request so a pick costs one lstat a branch.
-#include "fuse-bridge/branch_probe.hpp"
+#include "actors/branch/branch_probe.hpp"
 
 #include <errno.h>
 #include <unistd.h>
 
 #include <cstring>
 
-#include "actors/branch_fs.hpp"
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/branch/branch_state.hpp"
 
-namespace mfs::bridge {
+namespace mfs {
 
 namespace {
 
@@ -21,7 +21,7 @@ std::string_view parent_dir(std::string_view path) {
 
 // Reads directory `dir` of the branch into its existence cache, which then knows every name
 // of it (ExistCache::put_listing). A directory missing here has no names at all.
-void read_listing(BranchRuntime& rt, std::string_view dir) {
+void read_listing(BranchState& rt, std::string_view dir) {
   auto guard = rt.track();
   if (!guard.admitted()) return;
   const int64_t t0 = ExistCache::now_ns();
@@ -45,7 +45,7 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
   for (const auto& m : memo_)
     if (m.branch == branch && m.path == fusepath) return m;
   Memo m{branch, std::string(fusepath), 0, {}};
-  BranchRuntime& rt = *snap_.branches[branch].rt;
+  BranchState& rt = *snap_.branches[branch].rt;
   std::optional<bool> cached;
   if (use_cache_ && rt.healthy()) {
     cached = rt.cache.get(fusepath);
@@ -108,4 +108,4 @@ std::vector<policy::BranchFacts> branch_facts(const PoolSnapshot& snap) {
   return out;
 }
 
-}  // namespace mfs::bridge
+}  // namespace mfs

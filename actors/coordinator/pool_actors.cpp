@@ -1,15 +1,15 @@
 // The CAF side of the daemon: actor system (tuned for a small box, no CAF_MAIN: CLI11 owns
 // argv), the coordinator, and the control-file sink that posts to it without waiting.
-#include "actors/pool_runtime.hpp"
+#include "actors/coordinator/pool_actors.hpp"
 
 #include <syslog.h>
 
 #include <thread>
 
-#include "actors/branch_runtime.hpp"
-#include "actors/coordinator.hpp"
-#include "actors/move_journal.hpp"
-#include "actors/rebalancer.hpp"
+#include "actors/branch/branch_state.hpp"
+#include "actors/coordinator/coordinator.hpp"
+#include "actors/migration/move_journal.hpp"
+#include "actors/migration/rebalancer.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
@@ -24,7 +24,7 @@ caf::behavior migration_actor(caf::event_based_actor* self, std::string) {
   }};
 }
 
-class ActorRuntime final : public PoolRuntime {
+class ActorRuntime final : public PoolActors {
  public:
   ActorRuntime(const config::Config& cfg, SnapshotStore& store)
       : store_(store), rebalancer_(std::make_shared<Rebalancer>(store)) {
@@ -81,7 +81,7 @@ class ActorRuntime final : public PoolRuntime {
 
 }  // namespace
 
-std::unique_ptr<PoolRuntime> PoolRuntime::start(const config::Config& cfg, SnapshotStore& store) {
+std::unique_ptr<PoolActors> PoolActors::start(const config::Config& cfg, SnapshotStore& store) {
   auto rt = std::make_unique<ActorRuntime>(cfg, store);
   // The first snapshot is published by the coordinator; FUSE threads need it before mounting.
   while (!store.get()) std::this_thread::yield();

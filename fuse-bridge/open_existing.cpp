@@ -1,11 +1,11 @@
-// link-cow and nfsopenhack: see open_hacks.hpp.
-#include "fuse-bridge/open_hacks.hpp"
+// link-cow and nfsopenhack: see open_existing.hpp.
+#include "fuse-bridge/open_existing.hpp"
 
 #include <errno.h>
 #include <fcntl.h>
 
-#include "actors/branch_fs.hpp"
-#include "actors/file_mover.hpp"
+#include "actors/branch/branch_fs.hpp"
+#include "actors/migration/file_mover.hpp"
 
 namespace mfs::bridge {
 namespace {

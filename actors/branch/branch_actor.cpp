@@ -1,7 +1,7 @@
 // Branch actor: a tick checks in-flight syscalls against the deadline, refreshes free space and
 // probes an unhealthy branch on a detached plain thread (a stuck syscall strands only that
 // thread, never a scheduler worker), and logs each health change once.
-#include "actors/branch_actor.hpp"
+#include "actors/branch/branch_actor.hpp"
 
 #include <syslog.h>
 
@@ -11,7 +11,7 @@
 #include <thread>
 #include <tuple>
 
-#include "actors/branch_runtime.hpp"
+#include "actors/branch/branch_state.hpp"
 
 namespace mfs {
 namespace {
@@ -37,7 +37,7 @@ class ProbeMailbox {
 };
 
 struct BranchActorState {
-  std::shared_ptr<BranchRuntime> rt;
+  std::shared_ptr<BranchState> rt;
   std::shared_ptr<ProbeMailbox> mailbox;
   msg::BranchSettings settings;
   bool probe_in_flight = false;
@@ -57,16 +57,16 @@ void log_health(BranchActorState& st) {
 
 void start_probe(BranchActorState& st) {
   st.probe_in_flight = true;
-  st.probe_started_ns = BranchRuntime::now_ns();
+  st.probe_started_ns = BranchState::now_ns();
   std::thread([rt = st.rt, mb = st.mailbox] {
-    int64_t t0 = BranchRuntime::now_ns();
+    int64_t t0 = BranchState::now_ns();
     int r = rt->refresh_space();
-    mb->post(r, BranchRuntime::now_ns() - t0);
+    mb->post(r, BranchState::now_ns() - t0);
   }).detach();
 }
 
 void on_tick(BranchActorState& st) {
-  int64_t now = BranchRuntime::now_ns();
+  int64_t now = BranchState::now_ns();
   st.rt->dirs.expire();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   if (deadline_ns > 0) {
@@ -84,7 +84,7 @@ void on_tick(BranchActorState& st) {
 
 void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
   st.probe_in_flight = false;
-  st.last_refresh_ns = BranchRuntime::now_ns();
+  st.last_refresh_ns = BranchState::now_ns();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   bool in_time = deadline_ns <= 0 || elapsed_ns <= deadline_ns;
   bool inline_stuck = deadline_ns > 0 && st.rt->oldest_inflight_ns() &&
@@ -131,7 +131,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
                     ",\"inflight\":" + u(inflight) + ",\"mailbox\":" + u(mailbox);
 
   int64_t oldest = rt.oldest_inflight_ns();
-  std::string oldest_ms = oldest ? num(static_cast<double>(BranchRuntime::now_ns() - oldest) / 1e6) : "0";
+  std::string oldest_ms = oldest ? num(static_cast<double>(BranchState::now_ns() - oldest) / 1e6) : "0";
   std::string det = "\"health\":\"" + health + "\",\"mailbox\":" + u(mailbox) + ",\"errors\":" + u(errors);
   det += ",\"space\":{\"avail\":" + u(avail) + ",\"used\":" + u(used) + ",\"total\":" + u(total) +
          ",\"used_pct\":" + used_pct + ",\"statvfs_ok\":" + (rt.statvfs_ok() ? "true" : "false") +
@@ -142,7 +142,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
          ",\"ttl_s\":" + num(st.settings.cache_ttl_s) + ",\"entries\":" + u(entries) +
          ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate +
          ",\"listings\":" + u(rt.cache.listings.load()) + ",\"parent_fds\":" + u(rt.dirs.size()) + "}";
-  det += ",\"inflight\":{\"now\":" + u(inflight) + ",\"cap\":" + u(BranchRuntime::kInflightCap) +
+  det += ",\"inflight\":{\"now\":" + u(inflight) + ",\"cap\":" + u(BranchState::kInflightCap) +
          ",\"oldest_ms\":" + oldest_ms + "}";
   det += ",\"probe\":{\"in_flight\":" + std::string(st.probe_in_flight ? "true" : "false") +
          ",\"deadline_s\":" + num(st.settings.deadline_s) +
@@ -152,7 +152,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
 
 }  // namespace
 
-caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchRuntime> rt,
+caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchState> rt,
                            msg::BranchSettings settings) {
   auto st = std::make_shared<BranchActorState>();
   st->rt = std::move(rt);
@@ -160,7 +160,7 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchR
   st->rt->cache.set_ttl(settings.cache_ttl_s);
   st->rt->dirs.set_ttl(settings.cache_ttl_s);
   st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<caf::actor>(self));
-  st->last_refresh_ns = BranchRuntime::now_ns();
+  st->last_refresh_ns = BranchState::now_ns();
   st->logged = st->rt->health();
   self->attach_functor([mb = st->mailbox] { mb->close(); });
   self->delayed_send(self, kTick, msg::tick_atom::value);
