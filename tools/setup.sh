@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need. Safe to run twice.
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config ccache libfuse3-dev fuse3 libcaf-dev libcli11-dev
-      libgtest-dev attr fio python3 util-linux rsync python3-prometheus-client
+      libgtest-dev nlohmann-json3-dev attr fio python3 util-linux rsync python3-prometheus-client
       mount dpkg-dev file clang)
 missing=()
 for p in "${pkgs[@]}"; do
