@@ -8,19 +8,6 @@
 
 namespace mfs::bridge {
 
-std::string join_path(const std::string& dir, std::string_view name) {
-  std::string p = dir;
-  if (p.size() > 1) p.push_back('/');
-  p.append(name);
-  return p;
-}
-
-std::string parent_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const std::string& path,
                const std::function<int(const BranchSlot&)>& op, BranchResults& results) {
   BranchProbe probe(snap, /*use_cache=*/false);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fuse-bridge/bridge.hpp"
+#include "messages/fuse_path.hpp"  // join_path, parent_of: most users of the fan-out need them
 
 namespace mfs::bridge {
 
@@ -18,8 +19,5 @@ int run_action(const Bridge& b, const PoolSnapshot& snap, policy::Func f, const 
 // §4.5's rule: mixed results resolved by where the search policy `search_fn` finds the path.
 int resolve_action(const Bridge& b, const PoolSnapshot& snap, policy::Func search_fn,
                    const std::string& path, const BranchResults& results);
-// "/a/b" + "c" -> "/a/b/c"
-std::string join_path(const std::string& dir, std::string_view name);
-std::string parent_of(const std::string& path);
 
 }  // namespace mfs::bridge

@@ -22,19 +22,13 @@
 #include "fuse-bridge/inode_calc.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/readdir_pool.hpp"
+#include "messages/fuse_path.hpp"
 #include "messages/staging.hpp"
 
 namespace mfs::bridge {
 namespace {
 
 DirHandle* dir_of(fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
-
-std::string join(const std::string& dir, std::string_view name) {
-  std::string p = dir;
-  if (p.size() > 1) p.push_back('/');
-  p.append(name);
-  return p;
-}
 
 struct RawEntry {
   std::string name;
@@ -163,7 +157,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
       if (d.path == "/" && (raw.name == ControlFile::kName || raw.name == kStagingDir)) continue;
       if (!seen.emplace(raw.name).second) continue;
       bool is_dir = raw.type == DT_DIR;
-      uint64_t ino = calc_ino(mode, br.path, join(d.path, raw.name), raw.ino, is_dir);
+      uint64_t ino = calc_ino(mode, br.path, join_path(d.path, raw.name), raw.ino, is_dir);
       d.entries.push_back({raw.name, ino, raw.type, static_cast<int>(i)});
     }
   }
@@ -233,7 +227,7 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
     size_t need = fuse_add_direntry_plus(req, nullptr, 0, e.name.c_str(), nullptr, 0);
     if (need > size - used) break;
     if (e.name != "." && e.name != "..") {
-      std::string path = join(d->path, e.name);
+      std::string path = join_path(d->path, e.name);
       Found f = stat_where_listed(*snap, *d, e, path);
       if (f.err) f = b.search(*snap, policy::Func::getattr, path);
       if (f.err == 0) {

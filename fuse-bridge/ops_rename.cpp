@@ -90,7 +90,7 @@ void forget_both(const PoolSnapshot& snap, const std::string& from, const std::s
 constexpr const char* kExdevDir = "/.mergerfs_rename_exdev";
 
 // "../../x" style path from directory `from_dir` to `target` (both fusepaths).
-std::string relative_to(const std::string& from_dir, const std::string& target) {
+std::string relative_to(std::string_view from_dir, const std::string& target) {
   std::string up;
   for (char c : from_dir)
     if (c == '/') up += "../";
@@ -114,7 +114,7 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
     int root = snap.branches[i].rt->root_fd();
     if (fs::mkdir(root, kExdevDir, 01777) == 0) fs::chmod(root, kExdevDir, 01777);
     // The source's parent chain, with its modes, under the aside folder.
-    std::string dir = parent_of(from), built = kExdevDir;
+    std::string dir(parent_of(from)), built = kExdevDir;
     for (size_t pos = 1; pos < dir.size();) {
       size_t next = dir.find('/', pos);
       if (next == std::string::npos) next = dir.size();
@@ -142,7 +142,7 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
 void park_node_aside(Bridge& b, fuse_ino_t parent, const char* name, const std::string& aside) {
   std::vector<NodeId> chain;
   NodeId dir = kRootId;
-  std::string parent_path = parent_of(aside);
+  std::string parent_path(parent_of(aside));
   for (size_t pos = 1; pos < parent_path.size();) {
     size_t next = parent_path.find('/', pos);
     if (next == std::string::npos) next = parent_path.size();
@@ -179,7 +179,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;
   if (!pp) {
-    Found t = b.search(*snap, policy::Func::getattr, parent_of(*to));
+    Found t = b.search(*snap, policy::Func::getattr, std::string(parent_of(*to)));
     if (t.err == 0) tmpl = t.branch;
   }
   std::vector<std::pair<size_t, std::string>> remove;  // (branch, path) cleaned after success
@@ -252,7 +252,7 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;
   if (!pp) {
-    Found t = b.search(*snap, policy::Func::getattr, parent_of(*to));
+    Found t = b.search(*snap, policy::Func::getattr, std::string(parent_of(*to)));
     if (t.err == 0) tmpl = t.branch;
   }
   std::optional<size_t> made;

@@ -1,6 +1,7 @@
 // Policy entry points: filter by category (§2.3), then narrow with the policy's rule (§2.4).
 #include "policy/policy.hpp"
 
+#include "messages/fuse_path.hpp"
 #include "policy/aggregate.hpp"
 #include "policy/eligible.hpp"
 #include "policy/rules.hpp"
@@ -15,14 +16,6 @@ Pick narrow(const Eligible& e, detail::Choose how, const std::vector<BranchFacts
   std::vector<size_t> picked = detail::choose(how, e.branches, bs, probe, path, rnd);
   if (picked.empty()) return {e.err, {}};
   return {0, std::move(picked)};
-}
-
-// "/a/b" -> "/a", "/a" -> "/", trailing slashes ignored.
-std::string_view parent_of(std::string_view p) {
-  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-  const size_t slash = p.rfind('/');
-  if (slash == std::string_view::npos || slash == 0) return "/";
-  return p.substr(0, slash);
 }
 
 bool is_root(std::string_view p) { return p.empty() || p.find_first_not_of('/') == std::string_view::npos; }

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "actors/branch/branch_state.hpp"
+#include "messages/clock.hpp"
 
 namespace mfs {
 namespace {
@@ -57,16 +58,16 @@ void log_health(BranchActorState& st) {
 
 void start_probe(BranchActorState& st) {
   st.probe_in_flight = true;
-  st.probe_started_ns = BranchState::now_ns();
+  st.probe_started_ns = steady_ns();
   std::thread([rt = st.rt, mb = st.mailbox] {
-    int64_t t0 = BranchState::now_ns();
+    int64_t t0 = steady_ns();
     int r = rt->refresh_space();
-    mb->post(r, BranchState::now_ns() - t0);
+    mb->post(r, steady_ns() - t0);
   }).detach();
 }
 
 void on_tick(BranchActorState& st) {
-  int64_t now = BranchState::now_ns();
+  int64_t now = steady_ns();
   st.rt->dirs.expire();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   if (deadline_ns > 0) {
@@ -84,7 +85,7 @@ void on_tick(BranchActorState& st) {
 
 void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
   st.probe_in_flight = false;
-  st.last_refresh_ns = BranchState::now_ns();
+  st.last_refresh_ns = steady_ns();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   bool in_time = deadline_ns <= 0 || elapsed_ns <= deadline_ns;
   bool inline_stuck = deadline_ns > 0 && st.rt->oldest_inflight_ns() &&
@@ -131,7 +132,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
                     ",\"inflight\":" + u(inflight) + ",\"mailbox\":" + u(mailbox);
 
   int64_t oldest = rt.oldest_inflight_ns();
-  std::string oldest_ms = oldest ? num(static_cast<double>(BranchState::now_ns() - oldest) / 1e6) : "0";
+  std::string oldest_ms = oldest ? num(static_cast<double>(steady_ns() - oldest) / 1e6) : "0";
   std::string det = "\"health\":\"" + health + "\",\"mailbox\":" + u(mailbox) + ",\"errors\":" + u(errors);
   det += ",\"space\":{\"avail\":" + u(avail) + ",\"used\":" + u(used) + ",\"total\":" + u(total) +
          ",\"used_pct\":" + used_pct + ",\"statvfs_ok\":" + (rt.statvfs_ok() ? "true" : "false") +
@@ -160,7 +161,7 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchS
   st->rt->cache.set_ttl(settings.cache_ttl_s);
   st->rt->dirs.set_ttl(settings.cache_ttl_s);
   st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<caf::actor>(self));
-  st->last_refresh_ns = BranchState::now_ns();
+  st->last_refresh_ns = steady_ns();
   st->logged = st->rt->health();
   self->attach_functor([mb = st->mailbox] { mb->close(); });
   self->delayed_send(self, kTick, msg::tick_atom::value);

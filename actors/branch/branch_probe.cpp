@@ -8,23 +8,19 @@
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
+#include "messages/clock.hpp"
+#include "messages/fuse_path.hpp"
 
 namespace mfs {
 
 namespace {
-
-std::string_view parent_dir(std::string_view path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) return {};
-  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
-}
 
 // Reads directory `dir` of the branch into its existence cache, which then knows every name
 // of it (ExistCache::put_listing). A directory missing here has no names at all.
 void read_listing(BranchState& rt, std::string_view dir) {
   auto guard = rt.track();
   if (!guard.admitted()) return;
-  const int64_t t0 = ExistCache::now_ns();
+  const int64_t t0 = steady_ns();
   std::vector<std::string> names;
   int fd = fs::open_dir(rt.root_fd(), dir);
   if (fd == -ENOENT || fd == -ENOTDIR) return rt.cache.put_listing(dir, names, t0);
@@ -50,8 +46,8 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
   if (use_cache_ && rt.healthy()) {
     cached = rt.cache.get(fusepath);
     // Several misses in one directory: read it once, then answer from the listing.
-    if (!cached && rt.cache.note_miss(parent_dir(fusepath))) {
-      read_listing(rt, parent_dir(fusepath));
+    if (!cached && rt.cache.note_miss(parent_of(fusepath))) {
+      read_listing(rt, parent_of(fusepath));
       cached = rt.cache.get(fusepath);
     }
   }
@@ -64,7 +60,7 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
   } else {
     rt.counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
     rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
-    int64_t t0 = ExistCache::now_ns();
+    int64_t t0 = steady_ns();
     m.err = -rt.dirs.lstat(rt.root_fd(), fusepath, m.st);
     if (m.err == 0 || m.err == ENOENT || m.err == ENOTDIR)
       rt.cache.put_probe(fusepath, m.err == 0, t0);

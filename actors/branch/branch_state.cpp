@@ -7,9 +7,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <functional>
 #include <thread>
+
+#include "messages/clock.hpp"
 
 namespace mfs {
 
@@ -66,15 +67,10 @@ int BranchState::refresh_space() {
   return 0;
 }
 
-int64_t BranchState::now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 BranchState::OpGuard BranchState::track() {
   static thread_local size_t start = std::hash<std::thread::id>{}(std::this_thread::get_id());
-  int64_t now = now_ns();
+  int64_t now = steady_ns();
   for (size_t i = 0; i < kInflightCap; ++i) {
     size_t slot = (start + i) % kInflightCap;
     int64_t expected = 0;
@@ -95,7 +91,7 @@ int64_t BranchState::oldest_inflight_ns() const {
 
 bool BranchState::looks_stuck() const {
   int64_t oldest = oldest_inflight_ns();
-  return oldest && now_ns() - oldest > 100 * 1000 * 1000;
+  return oldest && steady_ns() - oldest > 100 * 1000 * 1000;
 }
 
 size_t BranchState::inflight() const {

@@ -70,7 +70,6 @@ class BranchState {
   bool looks_stuck() const;
   // A syscall answered with an error that means the branch itself is broken (EIO, gone).
   void note_error(int err);
-  static int64_t now_ns();
   void set_health(BranchHealth h) { health_.store(h, std::memory_order_relaxed); }
 
   // Free space as policies see it: the last statvfs minus bytes written through the pool since.

@@ -3,6 +3,9 @@
 
 #include <functional>
 
+#include "messages/clock.hpp"
+#include "messages/fuse_path.hpp"
+
 namespace mfs {
 
 void ExistCache::set_ttl(double seconds) {
@@ -10,28 +13,13 @@ void ExistCache::set_ttl(double seconds) {
   if (seconds <= 0) clear();
 }
 
-int64_t ExistCache::now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
-
 ExistCache::Shard& ExistCache::shard(std::string_view path) {
   return shards_[std::hash<std::string_view>{}(path) % kShards];
 }
 
-namespace {
-
-std::string_view parent_of(std::string_view path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) return {};
-  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
-}
-
-}  // namespace
-
 std::optional<bool> ExistCache::get(std::string_view path) {
   if (!enabled()) return std::nullopt;
-  const int64_t now = now_ns();
+  const int64_t now = steady_ns();
   {
     Shard& s = shard(path);
     std::lock_guard lk(s.mu);
@@ -64,7 +52,7 @@ bool ExistCache::complete(std::string_view dir, int64_t now) {
 bool ExistCache::note_miss(std::string_view dir) {
   const int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
   if (ttl <= 0 || dir.empty()) return false;
-  const int64_t now = now_ns();
+  const int64_t now = steady_ns();
   std::lock_guard lk(dirs_mu_);
   if (dirs_.size() >= kMaxPerShard) dirs_.clear();
   DirInfo& d = dirs_[std::string(dir)];
@@ -83,9 +71,7 @@ void ExistCache::put_listing(std::string_view dir, const std::vector<std::string
                              int64_t started_ns) {
   const int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
   if (ttl <= 0) return;
-  std::string prefix(dir);
-  if (prefix.size() > 1) prefix.push_back('/');
-  for (const auto& n : names) put_probe(prefix + n, true, started_ns);
+  for (const auto& n : names) put_probe(join_path(dir, n), true, started_ns);
   // A rename or rmdir since the pass began, or a shard cleared to bound memory, may have
   // dropped what the listing stands for: then no completeness.
   if (started_ns <= last_forget_ns_.load(std::memory_order_acquire)) return;
@@ -106,10 +92,10 @@ void ExistCache::put(std::string_view path, bool exists) {
   std::lock_guard lk(s.mu);
   if (s.map.size() >= kMaxPerShard) {
     s.map.clear();
-    last_forget_ns_.store(now_ns(), std::memory_order_release);
+    last_forget_ns_.store(steady_ns(), std::memory_order_release);
     drop_dirs();
   }
-  int64_t now = now_ns();
+  int64_t now = steady_ns();
   s.map[std::string(path)] = Entry{exists, now + ttl, now};
 }
 
@@ -123,15 +109,15 @@ void ExistCache::put_probe(std::string_view path, bool exists, int64_t started_n
   if (it != s.map.end() && it->second.set_ns > started_ns) return;
   if (s.map.size() >= kMaxPerShard) {
     s.map.clear();
-    last_forget_ns_.store(now_ns(), std::memory_order_release);
+    last_forget_ns_.store(steady_ns(), std::memory_order_release);
     drop_dirs();
   }
-  int64_t now = now_ns();
+  int64_t now = steady_ns();
   s.map[std::string(path)] = Entry{exists, now + ttl, started_ns};
 }
 
 void ExistCache::forget_tree(std::string_view path) {
-  last_forget_ns_.store(now_ns(), std::memory_order_release);
+  last_forget_ns_.store(steady_ns(), std::memory_order_release);
   std::string prefix(path);
   if (prefix.size() > 1) prefix.push_back('/');
   {

@@ -9,7 +9,6 @@
 #pragma once
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -22,7 +21,6 @@ namespace mfs {
 
 class ExistCache {
  public:
-  using Clock = std::chrono::steady_clock;
   // ttl <= 0 turns the cache off.
   void set_ttl(double seconds);
   bool enabled() const { return ttl_ns_.load(std::memory_order_relaxed) > 0; }
@@ -30,10 +28,9 @@ class ExistCache {
   std::optional<bool> get(std::string_view path);
   // A mutation through the pool: authoritative as of now.
   void put(std::string_view path, bool exists);
-  // A probe's answer, taken from a syscall started at `started_ns` (now_ns()): dropped if a
+  // A probe's answer, taken from a syscall started at `started_ns` (steady_ns()): dropped if a
   // mutation recorded this path after the probe began (it raced with a create or unlink).
   void put_probe(std::string_view path, bool exists, int64_t started_ns);
-  static int64_t now_ns();
   // Drops `path` and everything below it (renames and rmdir of directories), and the
   // completeness of the directory holding it.
   void forget_tree(std::string_view path);

@@ -6,20 +6,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 
 #include "actors/branch/branch_fs.hpp"
+#include "messages/clock.hpp"
+#include "messages/fuse_path.hpp"
 
 namespace mfs::fs {
 namespace {
 
 constexpr size_t kMaxDirs = 1024;
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -40,7 +35,7 @@ void ParentDirCache::set_ttl(double seconds) {
 }
 
 void ParentDirCache::expire() {
-  const int64_t now = now_ns();
+  const int64_t now = steady_ns();
   const uint64_t gen = generation_.load(std::memory_order_acquire);
   std::lock_guard lk(mu_);
   for (auto it = dirs_.begin(); it != dirs_.end();)
@@ -55,7 +50,7 @@ size_t ParentDirCache::size() const {
 std::shared_ptr<ParentDirCache::Dir> ParentDirCache::lookup(int root_fd, const std::string& parent) {
   const int64_t ttl = ttl_ns_.load(std::memory_order_relaxed);
   const uint64_t gen = generation_.load(std::memory_order_acquire);
-  const int64_t now = now_ns();
+  const int64_t now = steady_ns();
   if (ttl > 0) {
     std::lock_guard lk(mu_);
     auto it = dirs_.find(parent);
@@ -79,12 +74,12 @@ std::shared_ptr<ParentDirCache::Dir> ParentDirCache::lookup(int root_fd, const s
 }
 
 int ParentDirCache::lstat(int root_fd, std::string_view fusepath, struct stat& st) {
-  auto slash = fusepath.rfind('/');
-  // Names in the root, and the root itself, need no parent lookup.
-  if (slash == 0 || slash == std::string_view::npos) return fs::lstat(root_fd, fusepath, st);
-  std::string parent(fusepath.substr(0, slash));
-  std::string leaf(fusepath.substr(slash + 1));
-  if (leaf.empty() || leaf == "." || leaf == "..") return fs::lstat(root_fd, fusepath, st);
+  const std::string_view parent_path = parent_of(fusepath);
+  const std::string leaf(base_name(fusepath));
+  // Names in the root, the root itself, and names that are not plain need no parent lookup.
+  if (parent_path == "/" || leaf.empty() || leaf == "." || leaf == "..")
+    return fs::lstat(root_fd, fusepath, st);
+  std::string parent(parent_path);
   auto dir = lookup(root_fd, parent);
   if (!dir) return fs::lstat(root_fd, fusepath, st);  // the real error, from the real path
   if (::fstatat(dir->fd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return -errno;

@@ -18,6 +18,7 @@
 #include "actors/migration/rebalancer.hpp"
 #include "actors/coordinator/snapshot_builder.hpp"
 #include "config/config.hpp"
+#include "messages/clock.hpp"
 
 namespace mfs {
 namespace {
@@ -201,18 +202,6 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
 constexpr auto kStatsPeriod = std::chrono::seconds(1);
 constexpr auto kStatsDeadline = std::chrono::milliseconds(500);
 constexpr size_t kStatsLimit = 64000;  // an xattr value is at most 64 KiB
-
-int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates) that
 // starts `s` with a byte >= 0x80; 0 if there is none.

@@ -13,19 +13,13 @@
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/migration/test_hooks.hpp"
+#include "messages/fuse_path.hpp"
 #include "messages/staging.hpp"
 
 namespace mfs::fs {
 namespace {
 
 constexpr size_t kChunk = 8 << 20;  // progress, cancel and the test delay act per chunk
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 int copy_data(int in, int out, off_t size, const CopyProgress& progress) {
   loff_t off_in = 0, off_out = 0;
@@ -93,7 +87,7 @@ int ensure_staging(int root_fd) {
 std::string staging_name(const std::string& path) {
   thread_local std::mt19937_64 rng(std::random_device{}());
   const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string leaf = base_name(path).substr(0, 200);
+  std::string leaf(base_name(path).substr(0, 200));
   std::string name = std::string(kStagingPath) + "/" + leaf + "_";
   for (int i = 0; i < 6; ++i) name.push_back(alphabet[rng() % 36]);
   return name;
@@ -151,7 +145,7 @@ bool source_unchanged(int src_root, const std::string& path, const StagedFile& s
 
 int commit_staged(int src_root, int dst_root, const StagedFile& staged, const std::string& path,
                   unsigned flags) {
-  if (int r = clone_path(src_root, dst_root, parent_dir(path)); r < 0) return r;
+  if (int r = clone_path(src_root, dst_root, parent_of(path)); r < 0) return r;
   int r = rename(dst_root, staged.name, path, flags);
   if (r == 0) test_hooks::crash_point("renamed");
   return r;

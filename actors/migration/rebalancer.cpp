@@ -25,6 +25,7 @@
 #include "actors/migration/move_journal.hpp"
 #include "actors/migration/test_hooks.hpp"
 #include "config/config.hpp"
+#include "messages/clock.hpp"
 #include "messages/open_files.hpp"
 #include "messages/staging.hpp"
 
@@ -33,12 +34,6 @@ namespace {
 
 constexpr uint64_t kReserve = 1 << 20;  // a target keeps at least this much free after a move
 constexpr int kMaxRounds = 10000;
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<std::string> split_patterns(const std::string& s) {
   std::vector<std::string> out;

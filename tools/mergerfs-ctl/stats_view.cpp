@@ -6,16 +6,11 @@
 #include <map>
 #include <thread>
 
+#include "messages/clock.hpp"
 #include "tools/mergerfs-ctl/rebalance.hpp"
 
 namespace mfs::ctl {
 namespace {
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string fixed(double v, int decimals) {
   char b[64];

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "messages/fuse_path.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -38,17 +39,12 @@ bool branch_is_mounted(const std::string& path, dev_t bare_dev) {
   return st.st_dev != bare_dev;
 }
 
-std::string parent_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
-
 // The device an unmounted branch directory shows: the bare mountpoint's, which is its parent
 // directory's. (The mountpoint itself may already be covered by a mount, an old instance during
 // a live upgrade or a dead one, and every branch would differ from that.)
 bool bare_device(const std::string& mountpoint, dev_t& dev) {
   struct stat parent {};
-  if (::stat(parent_of(mountpoint).c_str(), &parent) != 0) return false;
+  if (::stat(std::string(parent_of(mountpoint)).c_str(), &parent) != 0) return false;
   dev = parent.st_dev;
   return true;
 }
@@ -88,7 +84,7 @@ int wait_for_branches(const config::Config& cfg, std::string& error) {
   dev_t bare = 0;
   if (!bare_device(cfg.mountpoint, bare)) {
     syslog(LOG_WARNING, "branches-mount-timeout: cannot stat %s; not waiting",
-           parent_of(cfg.mountpoint).c_str());
+           std::string(parent_of(cfg.mountpoint)).c_str());
     return 0;
   }
   std::vector<std::string> pending;
