@@ -8,25 +8,12 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "config/mountinfo.hpp"
 
 namespace mfs::bridge {
 namespace {
-
-// The device ("MAJ:MIN") of the newest mount on `mountpoint`, read from mountinfo: a stat of
-// the pool would be a FUSE request.
-std::string mount_device(const std::string& mountpoint) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line, found;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string id, parent, dev, root, mp;
-    ls >> id >> parent >> dev >> root >> mp;
-    if (mp == mountpoint) found = dev;
-  }
-  return found;
-}
 
 void set_bdi(const std::string& dev, uint64_t kib, const std::string& what) {
   if (dev.empty()) return;
@@ -47,7 +34,9 @@ void apply_readahead_after_init(const std::string& mountpoint,
     struct statfs sfs {};
     for (int i = 0; i < 200 && ::statfs(mountpoint.c_str(), &sfs) < 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    set_bdi(mount_device(mountpoint), kib, mountpoint);
+    // The device of the newest mount on the mountpoint, from mountinfo: a stat of the pool
+    // would be a FUSE request.
+    set_bdi(config::top_mount_device(config::read_mountinfo(), mountpoint), kib, mountpoint);
     for (const auto& b : branches) {
       struct stat st {};
       if (::stat(b.c_str(), &st) < 0) continue;

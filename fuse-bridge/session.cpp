@@ -8,12 +8,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include "config/config.hpp"
+#include "config/mountinfo.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/request_trace.hpp"
@@ -142,31 +141,9 @@ void fill_ops(fuse_lowlevel_ops& ops) {
 
 namespace {
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape_mountinfo(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && s.find_first_not_of("01234567", i + 1) >= i + 4) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // "major:minor" of the top-most (last listed) mount on `mountpoint`, or "" if none.
 std::string top_mount_dev(const std::string& mountpoint) {
-  std::ifstream f("/proc/self/mountinfo");
-  std::string line, dev;
-  while (std::getline(f, line)) {
-    std::istringstream ls(line);
-    std::string id, parent, majmin, root, mp;
-    ls >> id >> parent >> majmin >> root >> mp;
-    if (unescape_mountinfo(mp) == mountpoint) dev = majmin;
-  }
-  return dev;
+  return config::top_mount_device(config::read_mountinfo(), mountpoint);
 }
 
 }  // namespace
