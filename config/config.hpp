@@ -11,6 +11,7 @@
 
 #include "config/branch_spec.hpp"
 #include "config/option_enums.hpp"
+#include "config/readdir_mode.hpp"
 #include "policy/policy_id.hpp"
 
 namespace mfs::config {
@@ -31,7 +32,7 @@ struct Config {
   MoveOnEnospc moveonenospc;
   InodeCalc inodecalc = InodeCalc::hybrid_hash;
   FuncPolicies func = default_func_policies();
-  std::string func_readdir = "seq";  // validated by parse_readdir_mode
+  ReaddirMode func_readdir;  // parsed once, when the option is set
   bool ignorepponrename = false;
   LinkExdev link_exdev = LinkExdev::passthrough;
   RenameExdev rename_exdev = RenameExdev::passthrough;
@@ -71,7 +72,7 @@ struct Config {
   uint32_t process_thread_queue_depth = 2;
   PinThreads pin_threads = PinThreads::unset;
   CacheFiles cache_files = CacheFiles::off;
-  std::string cache_files_process_names = "rtorrent|qbittorrent-nox";
+  std::vector<std::string> cache_files_process_names = {"rtorrent", "qbittorrent-nox"};  // comm names
   double cache_attr = 1;            // seconds
   double cache_entry = 1;           // seconds
   double cache_negative_entry = 0;  // seconds

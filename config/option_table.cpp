@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "config/option_bindings.hpp"
 #include "config/readdir_mode.hpp"
+#include "config/strings.hpp"
 
 #ifndef MERGERFS_VERSION
 #define MERGERFS_VERSION "unknown"
@@ -115,11 +116,21 @@ Binding category_binding(Category cat) {
 
 Binding readdir_binding() {
   return {[](Config& c, std::string_view v, SetReport&) {
-            if (!parse_readdir_mode(v)) return -EINVAL;
-            c.func_readdir = std::string(v);
+            const std::optional<ReaddirMode> m = parse_readdir_mode(v);
+            if (!m) return -EINVAL;
+            c.func_readdir = *m;
             return 0;
           },
-          [](const Config& c) { return c.func_readdir; }};
+          [](const Config& c) { return to_string(c.func_readdir); }};
+}
+
+// '|'-joined names, kept as a list; an empty value is an empty list.
+Binding name_list_binding(std::vector<std::string> Config::*f) {
+  return {[f](Config& c, std::string_view v, SetReport&) {
+            c.*f = v.empty() ? std::vector<std::string>{} : split_list(v, '|');
+            return 0;
+          },
+          [f](const Config& c) { return join_list(c.*f, '|'); }};
 }
 
 // The noforget family: a bare key means true, and old integer forms count as true when non-zero.
@@ -382,7 +393,7 @@ std::vector<OptionDef> build_table() {
   t.push_back(row("cache.files.process-names", ValueType::text, "names joined by '|'",
                   "rtorrent|qbittorrent-nox", kRW,
                   "Process names that get page caching in per-process mode.", "plex|jellyfin",
-                  text(&Config::cache_files_process_names, true)));
+                  name_list_binding(&Config::cache_files_process_names)));
   t.push_back(row("cache.attr", ValueType::seconds, "seconds", "1", kRW,
                   "Kernel attribute cache TTL.", "0.5", seconds(&Config::cache_attr)));
   t.push_back(row("cache.entry", ValueType::seconds, "seconds", "1", kRW,

@@ -34,4 +34,12 @@ std::optional<ReaddirMode> parse_readdir_mode(std::string_view s) {
   return m;
 }
 
+std::string to_string(const ReaddirMode& m) {
+  if (m.kind == ReaddirMode::Kind::seq) return "seq";
+  std::string s = m.kind == ReaddirMode::Kind::cosr ? "cosr" : "cor";
+  if (m.threads != 0 || m.queue_depth != 0) s += ":" + std::to_string(m.threads);
+  if (m.queue_depth != 0) s += ":" + std::to_string(m.queue_depth);
+  return s;
+}
+
 }  // namespace mfs::config

@@ -18,4 +18,23 @@ std::string tidy_path(std::string_view p) {
   return out;
 }
 
+std::vector<std::string> split_list(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    const size_t end = s.find(sep, start);
+    out.emplace_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+std::string join_list(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(sep);
+    out += items[i];
+  }
+  return out;
+}
+
 }  // namespace mfs::config

@@ -3,6 +3,7 @@
 #include <linux/falloc.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <shared_mutex>
 #include <string>
@@ -39,18 +40,11 @@ int branch_open_flags(const config::Config& cfg, int flags) {
 }
 
 // cache.files=per-process: whether the opening process's name (its comm) is in the list.
-bool caching_process(fuse_req_t req, const std::string& names) {
+bool caching_process(fuse_req_t req, const std::vector<std::string>& names) {
   std::ifstream f("/proc/" + std::to_string(fuse_req_ctx(req)->pid) + "/comm");
   std::string comm;
   if (!std::getline(f, comm) || comm.empty()) return false;
-  size_t start = 0;
-  while (start <= names.size()) {
-    size_t bar = names.find('|', start);
-    if (bar == std::string::npos) bar = names.size();
-    if (names.compare(start, bar - start, comm) == 0) return true;
-    start = bar + 1;
-  }
-  return false;
+  return std::find(names.begin(), names.end(), comm) != names.end();
 }
 
 std::unique_ptr<FileHandle> new_file_handle(fuse_req_t req, int fd, const BranchSlot& br,

@@ -132,7 +132,7 @@ std::vector<BranchPart> gather_sequential(const PoolSnapshot& snap, const std::s
 // branch. func.readdir decides how the branches are read, never the result.
 int load_listing(const PoolSnapshot& snap, DirHandle& d) {
   auto mode = static_cast<InodeMode>(snap.config->inodecalc);
-  auto how = config::parse_readdir_mode(snap.config->func_readdir).value_or(config::ReaddirMode{});
+  const config::ReaddirMode& how = snap.config->func_readdir;
   auto parts = how.kind == config::ReaddirMode::Kind::seq || snap.branches.size() < 2
                    ? gather_sequential(snap, d.path)
                    : gather_parallel(snap, d.path, how);

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "config/config.hpp"
+#include "config/readdir_mode.hpp"
+#include "config/strings.hpp"
 #include "config_tmpdir.hpp"
 
 namespace mfs::config {
@@ -100,7 +102,7 @@ TEST(ConfigParse, UnderscoresBecomeDashesAndWhitespaceIsTrimmed) {
   EXPECT_TRUE(p.out.errors.empty());
   EXPECT_EQ(p.cfg.statfs_ignore, StatfsIgnore::ro);
   EXPECT_EQ(p.cfg.cache_negative_entry, 2.0);
-  EXPECT_EQ(p.cfg.func_readdir, "cor:2");
+  EXPECT_EQ(p.cfg.func_readdir, (ReaddirMode{ReaddirMode::Kind::cor, 2, 0}));
   EXPECT_EQ(p.cfg.link_exdev, LinkExdev::rel_symlink);
   EXPECT_TRUE(p.out.notices.empty());
 }
@@ -204,6 +206,45 @@ TEST(ConfigParse, ReaddirModes) {
     EXPECT_TRUE(parse(std::string("func.readdir=") + ok).out.errors.empty()) << ok;
   for (const char* bad : {"", "seq:1", "cosr:", "cor:-1", "cosr:1:2:3", "COR", "cosr:a"})
     EXPECT_EQ(parse(std::string("func.readdir=") + bad).out.errors.size(), 1u) << bad;
+}
+
+// func.readdir is parsed once, into the typed field the readdir path reads.
+TEST(ConfigParse, ReaddirModeIsParsedIntoTheConfig) {
+  using K = ReaddirMode::Kind;
+  EXPECT_EQ(Config{}.func_readdir, ReaddirMode{});
+  EXPECT_EQ(parse("func.readdir=seq").cfg.func_readdir, (ReaddirMode{K::seq, 0, 0}));
+  EXPECT_EQ(parse("func.readdir=cosr").cfg.func_readdir, (ReaddirMode{K::cosr, 0, 0}));
+  EXPECT_EQ(parse("func.readdir=cor:3").cfg.func_readdir, (ReaddirMode{K::cor, 3, 0}));
+  EXPECT_EQ(parse("func.readdir=cosr:8:16").cfg.func_readdir, (ReaddirMode{K::cosr, 8, 16}));
+  // A rejected value leaves the previous mode.
+  EXPECT_EQ(parse("func.readdir=cor:2,func.readdir=cor:x").cfg.func_readdir, (ReaddirMode{K::cor, 2, 0}));
+}
+
+TEST(ConfigParse, ReaddirModeReadsBackInItsShortestSpelling) {
+  for (const char* s : {"seq", "cosr", "cor", "cosr:4", "cor:0:2", "cosr:8:16"}) {
+    auto m = parse_readdir_mode(s);
+    ASSERT_TRUE(m) << s;
+    EXPECT_EQ(to_string(*m), s);
+  }
+  EXPECT_EQ(to_string(*parse_readdir_mode("cosr:0:0")), "cosr");
+}
+
+// cache.files.process-names is split once into the list open() compares the comm against.
+TEST(ConfigParse, ProcessNamesAreSplitOnce) {
+  EXPECT_EQ(Config{}.cache_files_process_names,
+            (std::vector<std::string>{"rtorrent", "qbittorrent-nox"}));
+  EXPECT_EQ(parse("cache.files.process-names=plex|jellyfin").cfg.cache_files_process_names,
+            (std::vector<std::string>{"plex", "jellyfin"}));
+  EXPECT_EQ(parse("cache.files.process-names=plex").cfg.cache_files_process_names,
+            (std::vector<std::string>{"plex"}));
+  EXPECT_TRUE(parse("cache.files.process-names=").cfg.cache_files_process_names.empty());
+}
+
+TEST(ConfigStrings, SplitAndJoinListRoundTrip) {
+  EXPECT_EQ(split_list("a|b", '|'), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(split_list("a||b|", '|'), (std::vector<std::string>{"a", "", "b", ""}));
+  EXPECT_EQ(split_list("", '|'), (std::vector<std::string>{""}));
+  for (const char* s : {"a|b", "a||b|", "x", ""}) EXPECT_EQ(join_list(split_list(s, '|'), '|'), s);
 }
 
 TEST(ConfigParse, PinThreadsInvalidIsIgnoredWithNotice) {
