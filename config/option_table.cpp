@@ -322,12 +322,17 @@ std::vector<OptionDef> build_table() {
                   "Adds the default_permissions mount option: the kernel checks permissions.",
                   "false", boolean(&Config::kernel_permissions_check)));
   t.push_back(row("allow-idmap", ValueType::boolean, BOOL, "true", kRO,
-                  "Requests FUSE_CAP_ALLOW_IDMAP when the kernel offers it.", "false",
+                  "Accepted for compatibility; has no effect: libfuse 3.14 has no FUSE_CAP_ALLOW_IDMAP, "
+                  "so the pool cannot be mounted idmapped.", "false",
                   boolean(&Config::allow_idmap)));
   t.push_back(row("handle-killpriv", ValueType::boolean, BOOL, "true", kRO,
-                  "Requests FUSE_CAP_HANDLE_KILLPRIV.", "false", boolean(&Config::handle_killpriv)));
+                  "Accepted for compatibility; has no effect: INIT always turns "
+                  "FUSE_CAP_HANDLE_KILLPRIV off and the daemon clears set-user-ID/set-group-ID "
+                  "bits itself on write and truncate by a non-owner.",
+                  "false", boolean(&Config::handle_killpriv)));
   t.push_back(row("handle-killpriv-v2", ValueType::boolean, BOOL, "true", kRO,
-                  "Requests FUSE_CAP_HANDLE_KILLPRIV_V2.", "false",
+                  "Accepted for compatibility; has no effect: libfuse 3.14 has no "
+                  "FUSE_CAP_HANDLE_KILLPRIV_V2 (set-ID bits as for handle-killpriv).", "false",
                   boolean(&Config::handle_killpriv_v2)));
   t.push_back(row("lazy-umount-mountpoint", ValueType::boolean, BOOL, "false", kRW,
                   "Lazily unmount whatever is on the mountpoint before mounting (live upgrade).",
@@ -345,7 +350,9 @@ std::vector<OptionDef> build_table() {
                   "On release, posix_fadvise(DONTNEED) the underlying file.", "true",
                   boolean(&Config::dropcacheonclose)));
   t.push_back(row("direct-io-allow-mmap", ValueType::boolean, BOOL, "true", kRO,
-                  "Requests FUSE_CAP_DIRECT_IO_ALLOW_MMAP so mmap works with cache.files=off.",
+                  "Accepted for compatibility; has no effect: libfuse 3.14 cannot request "
+                  "FUSE_DIRECT_IO_ALLOW_MMAP. Shared mmap works anyway: cache.files=off opens "
+                  "through the page cache, dropped at each open (as cache.files=partial).",
                   "false", boolean(&Config::direct_io_allow_mmap)));
   t.push_back(row("async-read", ValueType::boolean, BOOL, "true", kRO,
                   "Requests FUSE_CAP_ASYNC_READ.", "false", boolean(&Config::async_read)));
@@ -358,7 +365,9 @@ std::vector<OptionDef> build_table() {
                   "opened-for-write", kRW, "When the kernel sends FLUSH on close (noflush otherwise).",
                   "always", choice(&Config::flush_on_close)));
   t.push_back(row("parallel-direct-writes", ValueType::boolean, BOOL, "true", kRW,
-                  "Sets FOPEN_PARALLEL_DIRECT_WRITES on direct-io opens.", "false",
+                  "Accepted for compatibility; has no effect: libfuse 3.14 cannot set "
+                  "FOPEN_PARALLEL_DIRECT_WRITES (no such open flag), and pool files are never "
+                  "opened direct-io.", "false",
                   boolean(&Config::parallel_direct_writes)));
   t.push_back(with_aliases(
       row("passthrough.io", ValueType::choice, enum_choices<PassthroughIo>(), "off", kRW,
@@ -366,27 +375,30 @@ std::vector<OptionDef> build_table() {
           choice(&Config::passthrough_io)),
       {"passthrough"}));
   t.push_back(row("passthrough.max-stack-depth", ValueType::integer, "1|2", "1", kRO,
-                  "Filesystem stacking depth allowed for passthrough.", "2",
+                  "Accepted for compatibility; has no effect: passthrough.io stays off (libfuse 3.14).", "2",
                   integer(&Config::passthrough_max_stack_depth, 1, 2)));
   t.push_back(row("proxy-ioprio", ValueType::boolean, BOOL, "false", kRW,
-                  "read/write run with the caller's I/O priority.", "true",
+                  "Accepted for compatibility; has no effect: read and write run at the daemon's "
+                  "I/O priority, never the caller's.", "true",
                   boolean(&Config::proxy_ioprio)));
   t.push_back(row("scheduling-priority", ValueType::integer, "-20..19", "-10", kRO,
                   "setpriority() applied to every daemon thread.", "5",
                   integer(&Config::scheduling_priority, -20, 19)));
   t.push_back(with_aliases(
       row("read-thread-count", ValueType::integer, "integer", "0", kRO,
-          "Threads reading FUSE requests (0: automatic, <0: nproc/|N|).", "4",
+          "Most FUSE worker threads (libfuse max_threads, started on demand); 0 or less: 16.", "4",
           integer(&Config::read_thread_count, INT32_MIN, INT32_MAX)),
       {"threads"}));
   t.push_back(row("process-thread-count", ValueType::integer, "integer", "-1", kRO,
-                  "Threads processing requests (-1: read threads process too).", "2",
+                  "Accepted for compatibility; has no effect: FUSE workers process their own requests "
+                  "(branch actors replace the process pool).", "2",
                   integer(&Config::process_thread_count, INT32_MIN, INT32_MAX)));
   t.push_back(row("process-thread-queue-depth", ValueType::integer, "unsigned integer", "2", kRO,
-                  "Per-thread request queue depth.", "8",
+                  "Accepted for compatibility; has no effect: there is no process-thread queue.", "8",
                   integer(&Config::process_thread_queue_depth, 0, UINT32_MAX)));
   t.push_back(row("pin-threads", ValueType::choice, enum_choices<PinThreads>(), "false", kRO,
-                  "CPU affinity strategy; an invalid value is ignored with a warning.", "R1L",
+                  "Accepted for compatibility; has no effect: no thread is pinned. An invalid value is "
+                  "ignored with a warning.", "R1L",
                   pin_threads_binding()));
   t.push_back(row("cache.files", ValueType::choice, enum_choices<CacheFiles>(), "off", kRW,
                   "Page-cache mode of opened files.", "auto-full", choice(&Config::cache_files)));
