@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <cstring>
 #include <regex>
 #include <set>
@@ -395,7 +396,6 @@ TEST(ControlFile, InFlightRequestFinishesOnItsBranchSet) {
   Pool p({.branches = 2, .options = "cache.entry=0,cache.negative-entry=0,cache.branch-entry=0", .start = false});
   FreezableBranch frozen(p.root(), p.branch(0));
   ASSERT_TRUE(frozen.ok());
-  write_file(p.on_branch(1, "target"), "t");
   write_file(p.on_branch(1, "other"), "o");
   p.start();
   ASSERT_EQ(stat_of(p.path("other")).ret, 0);
@@ -405,18 +405,26 @@ TEST(ControlFile, InFlightRequestFinishesOnItsBranchSet) {
   ASSERT_GE(cfd, 0) << std::strerror(errno);
   const std::string change = "-" + p.branch(1);
 
-  frozen.freeze();
-  std::string target = p.path("target");
-  Child lookup([&] {
-    struct stat st {};
-    return (long)::stat(target.c_str(), &st);
-  });
-  if (lookup.wait_for(std::chrono::milliseconds(300)) != -1) {
-    // Rarely the frozen branch's kernel answers the probe from its own cache: then nothing is
-    // in flight and the scenario this test is about did not happen.
-    frozen.thaw();
+  // Rarely the frozen branch's kernel answers the probe from its own cache, and nothing is in
+  // flight: thaw, and try again with a name the pool has not looked up yet.
+  std::unique_ptr<Child> lookup;
+  for (int attempt = 0; attempt < 5 && !lookup; ++attempt) {
+    const std::string target = p.path("target" + std::to_string(attempt));
+    write_file(p.on_branch(1, "target" + std::to_string(attempt)), "t");
+    frozen.freeze();
+    auto child = std::make_unique<Child>([target] {
+      struct stat st {};
+      return (long)::stat(target.c_str(), &st);
+    });
+    if (child->wait_for(std::chrono::milliseconds(300)) == -1) {
+      lookup = std::move(child);  // stalled on the frozen branch: the scenario is set
+    } else {
+      frozen.thaw();
+    }
+  }
+  if (!lookup) {
     ::close(cfd);
-    GTEST_SKIP() << "the lookup did not stall on the frozen branch; scenario not reproduced";
+    FAIL() << "no lookup stalled on the frozen branch in 5 attempts";
   }
   // The control file does not touch branches: the change goes through while it is stalled.
   auto set = sys([&] {
@@ -425,7 +433,7 @@ TEST(ControlFile, InFlightRequestFinishesOnItsBranchSet) {
   frozen.thaw();
   ::close(cfd);
   ASSERT_EQ(set.ret, 0) << describe(set);
-  EXPECT_EQ(lookup.wait_for(std::chrono::seconds(5)), 0);  // found on the old set's branch 1
+  EXPECT_EQ(lookup->wait_for(std::chrono::seconds(5)), 0);  // found on the old set's branch 1
   EXPECT_EQ(stat_of(p.path("other")).err, ENOENT);         // new requests use the new set
 }
 

@@ -107,7 +107,7 @@ class NamespaceTools : public ::testing::TestWithParam<std::string> {
 
   void SetUp() override {
     for (const char* tool : {"rsync", "tar", "cp", "mv"})
-      if (!have(tool)) GTEST_SKIP() << tool << " is not installed (tools/setup.sh installs it)";
+      ASSERT_TRUE(have(tool)) << tool << " is not installed (tools/setup.sh installs it)";
     build_source(src.path());
   }
 
