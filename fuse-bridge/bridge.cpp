@@ -97,17 +97,25 @@ DirHandle::~DirHandle() {
 }
 
 FileHandle::~FileHandle() {
-  if (fd >= 0) ::close(fd);
+  if (fd < 0) return;
+  // The last close of an unlinked file gives its space back: the branch's tracked free space
+  // learns it at the branch actor's next tick, not at the next periodic statvfs.
+  struct stat st {};
+  bool unlinked = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
+  ::close(fd);
+  if (unlinked && branch) branch->refresh_wanted.store(true, std::memory_order_relaxed);
 }
 
-FileHandle* Bridge::register_handle(NodeId node, std::unique_ptr<FileHandle> h) {
-  FileHandle* raw = h.get();
+uint64_t Bridge::register_handle(NodeId node, std::unique_ptr<FileHandle> h) {
   h->node = node;
-  std::lock_guard lk(handles_mu_);
-  auto& v = handles_[node];
-  h->io = v.empty() ? std::make_shared<std::shared_mutex>() : v.front()->io;
-  v.push_back(std::shared_ptr<FileHandle>(std::move(h)));
-  return raw;
+  std::shared_ptr<FileHandle> shared(std::move(h));
+  {
+    std::lock_guard lk(handles_mu_);
+    auto& v = handles_[node];
+    shared->io = v.empty() ? std::make_shared<std::shared_mutex>() : v.front()->io;
+    v.push_back(shared);
+  }
+  return files_.add(std::move(shared));
 }
 
 std::vector<std::shared_ptr<FileHandle>> Bridge::handles_of(NodeId node) const {
@@ -117,21 +125,22 @@ std::vector<std::shared_ptr<FileHandle>> Bridge::handles_of(NodeId node) const {
   return it->second;
 }
 
-void Bridge::release_handle(NodeId node, FileHandle* h) {
-  std::shared_ptr<FileHandle> last;  // closed outside the lock
+void Bridge::release_handle(NodeId node, uint64_t fh) {
+  // The last reference closes the branch descriptor: here, or when a request still running on
+  // the handle ends. Both references are dropped outside the locks.
+  std::shared_ptr<FileHandle> h = files_.remove(fh);
+  if (!h) return;
   std::lock_guard lk(handles_mu_);
   auto it = handles_.find(node);
   if (it == handles_.end()) return;
   auto& v = it->second;
   for (auto i = v.begin(); i != v.end(); ++i) {
-    if (i->get() == h) {
-      last = std::move(*i);
+    if (*i == h) {
       v.erase(i);
       break;
     }
   }
   if (v.empty()) handles_.erase(it);
-  if (last) graveyard_.bury(std::move(last));  // closed after a grace period
 }
 
 bool Bridge::is_open(const std::string& path) const {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "actors/coordinator/snapshot_store.hpp"
-#include "fuse-bridge/graveyard.hpp"
+#include "fuse-bridge/handle_table.hpp"
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
 #include "fuse-bridge/open_gate.hpp"
@@ -95,7 +95,6 @@ class Bridge {
   const std::string& mountpoint() const { return mountpoint_; }
   ControlFile& control() { return *control_; }
   Invalidator& invalidator() { return invalidator_; }
-  Graveyard& graveyard() { return graveyard_; }
   const struct stat& control_attr() const { return control_attr_; }
 
   // Runs the search policy of `f` over the snapshot for `path`, with the lstat of the pick.
@@ -112,9 +111,14 @@ class Bridge {
   double entry_timeout(const PoolSnapshot& snap) const;
   double negative_timeout(const PoolSnapshot& snap) const;
   // Open handles by node: fd-based operations on a node without a handle (fchmod, and
-  // anything on a file unlinked while open) use one of them.
-  FileHandle* register_handle(NodeId node, std::unique_ptr<FileHandle> h);
-  void release_handle(NodeId node, FileHandle* h);
+  // anything on a file unlinked while open) use one of them. register_handle answers the
+  // number for fuse_file_info::fh; file() finds it again (null once released).
+  uint64_t register_handle(NodeId node, std::unique_ptr<FileHandle> h);
+  std::shared_ptr<FileHandle> file(uint64_t fh) const { return files_.get(fh); }
+  void release_handle(NodeId node, uint64_t fh);
+  uint64_t register_dir(std::unique_ptr<DirHandle> d) { return dirs_.add(std::move(d)); }
+  std::shared_ptr<DirHandle> dir(uint64_t fh) const { return dirs_.get(fh); }
+  void release_dir(uint64_t fh) { dirs_.remove(fh); }
   std::shared_ptr<FileHandle> open_handle(NodeId node) const;
   std::vector<std::shared_ptr<FileHandle>> handles_of(NodeId node) const;
   // A handle of the node now at `path` is registered.
@@ -132,7 +136,8 @@ class Bridge {
   NodeTable nodes_;
   std::unique_ptr<ControlFile> control_;
   Invalidator invalidator_;
-  Graveyard graveyard_;
+  HandleTable<FileHandle> files_;
+  HandleTable<DirHandle> dirs_;
   MigrationSink* migrations_ = nullptr;
   mutable std::mutex handles_mu_;
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;

@@ -220,7 +220,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   fuse_entry_param e{};
   if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.err(err);
-  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(e.ino, std::move(h)));
+  fi->fh = b.register_handle(e.ino, std::move(h));
   reply.create(e, *fi);
 }
 

@@ -23,7 +23,10 @@
 namespace mfs::bridge {
 namespace {
 
-FileHandle* file_of(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
+// The request's own reference: the handle outlives a RELEASE that races this request.
+std::shared_ptr<FileHandle> file_of(fuse_req_t req, fuse_file_info* fi) {
+  return bridge_of(req).file(fi->fh);
+}
 
 }  // namespace
 
@@ -100,7 +103,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       if (fd < 0) return reply.err(errno);
       auto h = new_file_handle(req, fd, slot, *snap->config, fi);
       if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
-      fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));
+      fi->fh = b.register_handle(ino, std::move(h));
       return reply.open(*fi);
     }
   }
@@ -127,13 +130,13 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   // open(O_TRUNC) truncates here (atomic_o_trunc): the kernel sends no set-ID change for it.
   if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
-  fi->fh = reinterpret_cast<uint64_t>(b.register_handle(ino, std::move(h)));
+  fi->fh = b.register_handle(ino, std::move(h));
   reply.open(*fi);
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.buf(nullptr, 0);
   if (h->nullrw) {
     std::vector<char> zeros(size);
@@ -179,7 +182,7 @@ void clear_privileged_bits(fuse_req_t req, FileHandle& h) {
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.err(EBADF);
   if (h->nullrw) return reply.write(size);
   std::shared_lock lk(*h->io);
@@ -203,7 +206,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.err(0);
   // The branch sees a close (NFS and others flush on close), the handle stays open.
   int fd = ::dup(h->fd);
@@ -213,7 +216,7 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.err(0);
   int r = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
   reply.err(r < 0 ? errno : 0);
@@ -222,7 +225,7 @@ void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
 void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len,
                   fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.err(EBADF);
   if (::fallocate(h->fd, mode, off, len) < 0) {
     int e = errno;
@@ -238,8 +241,8 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
                         fuse_ino_t, off_t off_out, fuse_file_info* fi_out, size_t len,
                         int flags) {
   Reply reply(req);
-  FileHandle* in = file_of(fi_in);
-  FileHandle* out = file_of(fi_out);
+  std::shared_ptr<FileHandle> in = file_of(req, fi_in);
+  std::shared_ptr<FileHandle> out = file_of(req, fi_out);
   if (!in || !out) return reply.err(EBADF);
   loff_t a = off_in, b = off_out;
   // Across branches this is EXDEV (or a copy by the kernel); callers fall back to read/write.
@@ -251,7 +254,7 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
 
 void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
   Reply reply(req);
-  FileHandle* h = file_of(fi);
+  std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.err(EBADF);
   off_t r = ::lseek(h->fd, off, whence);
   if (r < 0) return reply.err(errno);
@@ -260,13 +263,13 @@ void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info*
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
-  if (FileHandle* h = file_of(fi)) {
+  if (std::shared_ptr<FileHandle> h = file_of(req, fi)) {
     if (h->dropcache) {
       // Twice, as mergerfs does: the first pass may leave pages still being written back.
       ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);
       ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);
     }
-    bridge_of(req).release_handle(ino, h);
+    bridge_of(req).release_handle(ino, fi->fh);
   }
   reply.err(0);
 }

@@ -80,8 +80,8 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto path = b.nodes().path(ino);
   // An open file (fstat, or the kernel refreshing attributes for a read) answers from its
   // handle: it stays right when the name was unlinked, renamed or its branch removed.
-  FileHandle* h = fi ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
-  std::shared_ptr<FileHandle> held;
+  std::shared_ptr<FileHandle> held = fi ? b.file(fi->fh) : nullptr;
+  FileHandle* h = held.get();
   if (!h && !path) {
     held = b.open_handle(ino);
     h = held.get();

@@ -28,7 +28,10 @@
 namespace mfs::bridge {
 namespace {
 
-DirHandle* dir_of(fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
+// The request's own reference: the listing outlives a RELEASEDIR that races this request.
+std::shared_ptr<DirHandle> dir_of(fuse_req_t req, fuse_file_info* fi) {
+  return bridge_of(req).dir(fi->fh);
+}
 
 struct RawEntry {
   std::string name;
@@ -193,7 +196,8 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  DirHandle* d = dir_of(fi);
+  std::shared_ptr<DirHandle> d = dir_of(req, fi);
+  if (!d) return reply.err(EBADF);
   std::lock_guard lk(d->mu);
   if (off == 0 || !d->loaded) {
     // The directory may have been renamed since opendir: list it where it is now.
@@ -259,7 +263,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fi->keep_cache = 1;
     fi->cache_readdir = 1;
   }
-  fi->fh = reinterpret_cast<uint64_t>(d.release());
+  fi->fh = b.register_dir(std::move(d));
   reply.open(*fi);
 }
 
@@ -276,7 +280,8 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  DirHandle* d = dir_of(fi);
+  std::shared_ptr<DirHandle> d = dir_of(req, fi);
+  if (!d) return reply.err(EBADF);
   int first_err = 0;
   bool any = false;
   for (const auto& br : snap->branches) {
@@ -292,7 +297,7 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
-  bridge_of(req).graveyard().bury(std::shared_ptr<DirHandle>(dir_of(fi)));
+  bridge_of(req).release_dir(fi->fh);
   reply.err(0);
 }
 

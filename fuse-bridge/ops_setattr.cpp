@@ -61,8 +61,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
   Bridge& b = bridge_of(req);
   if (ino == kControlFileId) return reply.attr(b.control_attr(), 0);
   auto snap = b.snapshot();
-  FileHandle* h = fi ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;
-  std::shared_ptr<FileHandle> held;
+  std::shared_ptr<FileHandle> held = fi ? b.file(fi->fh) : nullptr;
+  FileHandle* h = held.get();
   if (!h) {
     held = b.open_handle(ino);
     h = held.get();

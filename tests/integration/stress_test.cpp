@@ -274,8 +274,9 @@ TEST(Stress, DaemonDescriptorsAndMemoryStayFlat) {
   const pid_t pid = p.pid();
   const Fds idle = open_fds(pid, p.root());  // the branch roots, /dev/fuse, log, ...
   workload(0);
-  // Released handles are closed about a second after RELEASE (fuse-bridge/graveyard.hpp): under
-  // churn the daemon holds descriptors of recently closed files, and none once idle. Besides,
+  // A released handle is closed when the last request using it ends (fuse-bridge/handle_table.hpp):
+  // under churn RELEASE arrives asynchronously, after close(2) returned; none is held once idle.
+  // Besides,
   // each FUSE worker thread (at most 16) keeps a /dev/fuse clone and a splice pipe pair.
   Fds now;
   auto settled = [&] {
