@@ -114,7 +114,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
   auto u = [](uint64_t v) { return std::to_string(v); };
   uint64_t avail = rt.avail(), used = rt.used(), total = rt.total();
   uint64_t hits = rt.cache.hits.load(), misses = rt.cache.misses.load();
-  uint64_t inline_ops = c.inline_ops.load(), queued_ops = c.queued_ops.load();
+  uint64_t inline_ops = c.inline_ops.load();
   uint64_t errors = c.errors.load(), lstat = c.lstat_calls.load();
   size_t entries = rt.cache.size(), inflight = rt.inflight();
   // Messages already moved into the actor's queue. Not mailbox().size(): its fetch_more()
@@ -126,7 +126,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
 
   std::string sum = "\"health\":\"" + health + "\",\"avail\":" + u(avail) + ",\"used\":" + u(used) +
                     ",\"total\":" + u(total) + ",\"inline\":" + u(inline_ops) +
-                    ",\"queued\":" + u(queued_ops) + ",\"lstat\":" + u(lstat) +
+                    ",\"lstat\":" + u(lstat) +
                     ",\"errors\":" + u(errors) + ",\"cache_entries\":" + u(entries) +
                     ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) +
                     ",\"inflight\":" + u(inflight) + ",\"mailbox\":" + u(mailbox);
@@ -137,8 +137,7 @@ std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor*
   det += ",\"space\":{\"avail\":" + u(avail) + ",\"used\":" + u(used) + ",\"total\":" + u(total) +
          ",\"used_pct\":" + used_pct + ",\"statvfs_ok\":" + (rt.statvfs_ok() ? "true" : "false") +
          ",\"readonly_fs\":" + (rt.readonly_fs() ? "true" : "false") + "}";
-  det += ",\"ops\":{\"inline\":" + u(inline_ops) + ",\"queued\":" + u(queued_ops) +
-         ",\"lstat\":" + u(lstat) + ",\"creates_chosen\":" + u(c.creates_chosen.load()) + "}";
+  det += ",\"ops\":{\"inline\":" + u(inline_ops) + ",\"lstat\":" + u(lstat) + ",\"creates_chosen\":" + u(c.creates_chosen.load()) + "}";
   det += ",\"cache\":{\"enabled\":" + std::string(rt.cache.enabled() ? "true" : "false") +
          ",\"ttl_s\":" + num(st.settings.cache_ttl_s) + ",\"entries\":" + u(entries) +
          ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate +

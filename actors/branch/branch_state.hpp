@@ -18,7 +18,6 @@ namespace mfs {
 
 struct BranchCounters {
   std::atomic<uint64_t> inline_ops{0};
-  std::atomic<uint64_t> queued_ops{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> lstat_calls{0};
   std::atomic<uint64_t> creates_chosen{0};

@@ -203,9 +203,9 @@ std::string render_stats_table(const StatsDump& d) {
   Table actors{{"ACTOR", "KIND", "STATE", "MAILBOX", "HANDLED", "ERRORS", "P50us", "P99us", "MAXus"},
                {false, false, false, true, true, true, true, true, true},
                {}};
-  Table branches{{"BRANCH", "PATH", "MODE", "HEALTH", "FREE", "TOTAL", "USED%", "INLINE", "QUEUED",
+  Table branches{{"BRANCH", "PATH", "MODE", "HEALTH", "FREE", "TOTAL", "USED%", "INLINE",
                   "LSTAT", "ERRORS", "CACHE", "HIT%", "INFLIGHT"},
-                 {false, false, false, false, true, true, true, true, true, true, true, true, true, true},
+                 {false, false, false, false, true, true, true, true, true, true, true, true, true},
                  {}};
   for (const auto& a : d.details) {
     bool answering = a["answering"].boolean(true);
@@ -220,7 +220,7 @@ std::string render_stats_table(const StatsDump& d) {
     branches.rows.push_back({a["id"].str(), a["path"].str(), a["mode"].str(), health_of(a),
                              human_bytes(sp["avail"].u64()), human_bytes(sp["total"].u64()),
                              pct(sp["used"].u64(), sp["total"].u64()), num_or_dash(a["ops"]["inline"]),
-                             num_or_dash(a["ops"]["queued"]), num_or_dash(a["ops"]["lstat"]),
+                             num_or_dash(a["ops"]["lstat"]),
                              num_or_dash(a["errors"]), num_or_dash(a["cache"]["entries"]),
                              answering ? pct(hits, hits + misses) : "-",
                              num_or_dash(a["inflight"]["now"])});
@@ -300,10 +300,10 @@ std::string render_stats_prometheus(const StatsDump& d) {
     x.add("mergerfs_branch_used_bytes", "gauge", "Used space.", bl, sp["used"]);
     x.add("mergerfs_branch_size_bytes", "gauge", "Total space.", bl, sp["total"]);
     if (!answering) continue;
-    for (const char* k : {"inline", "queued"})
-      x.add("mergerfs_branch_ops_total", "counter",
-            "Branch operations, run inline on a FUSE thread or queued through the branch actor.",
-            with(bl, "how", k), a["ops"][k]);
+    // Every branch syscall runs inline on the FUSE thread (the branch actor only probes and
+    // answers stats), so "inline" is the one value the label takes.
+    x.add("mergerfs_branch_ops_total", "counter", "Branch operations, run inline on a FUSE thread.",
+          with(bl, "how", "inline"), a["ops"]["inline"]);
     x.add("mergerfs_branch_lstat_total", "counter", "lstat calls on the branch.", bl, a["ops"]["lstat"]);
     x.add("mergerfs_branch_creates_chosen_total", "counter", "Times a create policy chose the branch.",
           bl, a["ops"]["creates_chosen"]);
