@@ -96,6 +96,32 @@ TEST(HandleLifetime, UnlinkedFileSpaceIsFreedWhenItsLastHandleCloses) {
             << " ms, max " << ms.back() << " ms\n";
 }
 
+// The branch's tracked free space (what create policies and minfreespace see)
+// learns of the freed space at the last close, not at the next periodic statvfs
+// (30 s here).
+TEST(HandleLifetime, LastCloseOfAnUnlinkedFileRefreshesTrackedFreeSpace) {
+  Pool p({.branches = 1,
+          .options = "minfreespace=1M,cache.statfs=30",
+          .tmpfs_mb = 64});
+  constexpr uint64_t kBytes = 40u << 20;
+  auto avail = [&] {
+    return std::stoull("0" +
+                       stats_field(stats_summary(p), "branch-0", "avail"));
+  };
+  int fd = ::open(p.path("big").c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  ASSERT_TRUE(write_all(fd, kBytes)) << strerror(errno);
+  ASSERT_TRUE(eventually([&] { return avail() < (64u << 20) - kBytes / 2; },
+                         std::chrono::seconds(3)))
+      << "tracked avail " << avail() << " after writing " << kBytes << " bytes";
+  ASSERT_EQ(::unlink(p.path("big").c_str()), 0);
+  ASSERT_EQ(::close(fd), 0);
+  EXPECT_TRUE(eventually([&] { return avail() > (64u << 20) - kBytes / 2; },
+                         std::chrono::seconds(3)))
+      << "tracked avail " << avail()
+      << " after the last close of the unlinked file";
+}
+
 // Readers killed while their reads are in the daemon: RELEASE then races READs
 // on the same handle. The daemon survives, serves the file afterwards and, once
 // idle, holds no descriptor of it.
