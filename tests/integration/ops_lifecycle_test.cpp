@@ -215,9 +215,13 @@ TEST(OpsLifecycle, UmountWithAHungBranchStopsWithinSeconds) {
 
 // What an admin types: umount(8) first stats the mountpoint, i.e. getattr("/") in the pool,
 // whose first branch hangs.
-// Disabled: umount(8) stats the mountpoint first, and the root's getattr asks the hung first
-// branch before its deadline has marked it; that first request waits for the branch (README,
-// "Health states"). `umount -c` (what systemd runs) is covered above and works.
+// Disabled until requests have deadlines (issue 17): umount(8) stats the mountpoint first, and
+// the root's getattr asks the hung first branch before its deadline has marked it; that first
+// request waits for the branch (README, "Health states"). Answering the root's getattr alone at
+// the deadline was tried: the stall moved to the LOOKUP that follows it, and every later stat
+// in the root waited too (ActorCore.HungBranchStallsOnlyWhatNeedsIt failed). Every request
+// needs the deadline, with its side effects after the reply is claimed. `umount -c` (what
+// systemd runs) is covered above and works.
 TEST(OpsLifecycle, DISABLED_PlainUmountWithAHungFirstBranchFinishes) {
   Pool p({.branches = 2, .options = kHungOptions, .start = false});
   HungBranch hung(p);
