@@ -46,7 +46,7 @@ struct DirHandle {
   std::string path;
   std::mutex mu;
   bool loaded = false;
-  int error = 0;
+  int error = 0;  // 0 or -errno of the listing
   std::vector<DirEntry> entries;
   // Each branch's copy of the directory as listed (-1: not listed), kept open so readdirplus
   // can stat an entry with one fstatat where the listing found it.
@@ -79,7 +79,7 @@ mode_t mode_after_write(fuse_req_t req, const struct stat& st);
 
 // Where a search found a path: branch index into the snapshot, and its lstat.
 struct Found {
-  int err = 0;
+  int err = 0;  // 0 or -errno
   size_t branch = 0;
   struct stat st {};
 };

@@ -14,7 +14,7 @@ namespace mfs::bridge {
 
 void reply_value(Reply& reply, const std::string& value, size_t size) {
   if (size == 0) return reply.xattr(value.size());
-  if (value.size() > size) return reply.err(ERANGE);
+  if (value.size() > size) return reply.result(-ERANGE);
   reply.buf(value.data(), value.size());
 }
 
@@ -27,9 +27,9 @@ bool is_stats_key(const std::string& key) { return key == "stats" || key.rfind("
 void reply_stats(Reply& reply, const SnapshotStore& store, const std::string& key, size_t size) {
   auto dump = store.stats_dump();  // keeps this render alive while it is copied out
   if (key == "stats") return reply_value(reply, dump ? dump->summary : std::string("{}"), size);
-  if (!dump) return reply.err(ENODATA);
+  if (!dump) return reply.result(-ENODATA);
   auto it = dump->detail.find(key.substr(6));
-  if (it == dump->detail.end()) return reply.err(ENODATA);
+  if (it == dump->detail.end()) return reply.result(-ENODATA);
   reply_value(reply, it->second, size);
 }
 
@@ -37,7 +37,7 @@ void reply_stats(Reply& reply, const SnapshotStore& store, const std::string& ke
 
 void ControlFile::getxattr(Reply& reply, const char* name, size_t size) {
   size_t plen = std::strlen(kPrefix);
-  if (std::strncmp(name, kPrefix, plen) != 0) return reply.err(ENODATA);
+  if (std::strncmp(name, kPrefix, plen) != 0) return reply.result(-ENODATA);
   std::string key(name + plen);
   if (is_stats_key(key)) return reply_stats(reply, bridge_.store(), key, size);
   if (sink_) {
@@ -45,7 +45,7 @@ void ControlFile::getxattr(Reply& reply, const char* name, size_t size) {
   }
   auto snap = bridge_.snapshot();
   auto v = config::get_value(*snap->config, key);
-  if (!v) return reply.err(ENODATA);
+  if (!v) return reply.result(-ENODATA);
   reply_value(reply, *v, size);
 }
 
@@ -64,15 +64,15 @@ void ControlFile::setxattr(fuse_req_t req, const char* name, const char* value, 
                            int flags) {
   auto reply = std::make_shared<Reply>(req);
   size_t plen = std::strlen(kPrefix);
-  if (std::strncmp(name, kPrefix, plen) != 0) return reply->err(ENODATA);
-  if (flags & XATTR_CREATE) return reply->err(EEXIST);
+  if (std::strncmp(name, kPrefix, plen) != 0) return reply->result(-ENODATA);
+  if (flags & XATTR_CREATE) return reply->result(-EEXIST);
   const fuse_ctx* ctx = fuse_req_ctx(req);
-  if (ctx->uid != 0) return reply->err(EPERM);
+  if (ctx->uid != 0) return reply->result(-EPERM);
   std::string key(name + plen);
-  if (is_stats_key(key)) return reply->err(EROFS);  // rendered by the daemon, read-only
-  if (!sink_) return reply->err(ENOTSUP);
+  if (is_stats_key(key)) return reply->result(-EROFS);  // rendered by the daemon, read-only
+  if (!sink_) return reply->result(-ENOTSUP);
   sink_->set_option(std::move(key), std::string(value, size),
-                    [reply](int e) { reply->err(e); });
+                    [reply](int e) { reply->result(e); });
 }
 
 }  // namespace mfs::bridge

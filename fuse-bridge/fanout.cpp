@@ -18,12 +18,12 @@ int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const st
   for (size_t i : pick.branches) {
     const BranchSlot& br = snap.branches[i];
     if (!br.rt->healthy()) {
-      results.emplace_back(i, EIO);
+      results.emplace_back(i, -EIO);
       continue;
     }
     int r = op(br);
-    if (r < 0) br.rt->note_error(-r);
-    results.emplace_back(i, r < 0 ? -r : 0);
+    if (r < 0) br.rt->note_error(r);
+    results.emplace_back(i, r < 0 ? r : 0);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 // Action fan-out: the action policy picks branches, the op runs on each, results are collected
-// as (branch, errno) for the aggregators in policy/aggregate.hpp.
+// as (branch, 0 or -errno) for the aggregators in policy/aggregate.hpp.
 #pragma once
 #include <functional>
 #include <string>
@@ -12,7 +12,7 @@
 namespace mfs::bridge {
 
 using BranchResults = std::vector<std::pair<size_t, int>>;
-// Returns the policy's error (positive errno) or 0 with `results` filled. A branch that is not
+// Returns the policy's error (-errno) or 0 with `results` filled. A branch that is not
 // healthy answers EIO without a syscall.
 int run_action(const Bridge& b, const PoolSnapshot& snap, policy::Func f, const std::string& path,
                const std::function<int(const BranchSlot&)>& op, BranchResults& results);

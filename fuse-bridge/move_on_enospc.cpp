@@ -29,7 +29,7 @@ struct MoveJob {
   std::shared_ptr<FileHandle> handle;
   std::vector<char> data;
   off_t off;
-  int original_err;
+  int original_err;  // -errno of the failed write
 };
 
 ssize_t retry_write(FileHandle& h, const MoveJob& job) {
@@ -59,19 +59,19 @@ void run_move(MoveJob& job) {
   std::unique_lock lk(*h.io);  // later writes to this file wait for the move
   // Another writer may have moved the file already.
   if (ssize_t n = retry_write(h, job); n >= 0) return job.reply->write(static_cast<size_t>(n));
-  if (errno != ENOSPC && errno != EDQUOT) return job.reply->err(errno);
+  if (errno != ENOSPC && errno != EDQUOT) return job.reply->result(-errno);
   auto snap = b.snapshot();
   auto path = b.nodes().path(h.node);
   struct stat st {};
-  if (!path || ::fstat(h.fd, &st) < 0) return job.reply->err(job.original_err);
+  if (!path || ::fstat(h.fd, &st) < 0) return job.reply->result(job.original_err);
   auto target = pick_target(*snap, *path, h.branch.get(), static_cast<uint64_t>(st.st_size));
-  if (!target) return job.reply->err(job.original_err);
+  if (!target) return job.reply->result(job.original_err);
   const BranchSlot& dst = snap->branches[*target];
   std::shared_ptr<BranchState> src = h.branch;
   if (int r = fs::copy_to_branch(src->root_fd(), dst.rt->root_fd(), *path); r < 0) {
     syslog(LOG_WARNING, "moveonenospc: %s to %s failed: %s", path->c_str(), dst.path.c_str(),
            strerror(-r));
-    return job.reply->err(job.original_err);
+    return job.reply->result(job.original_err);
   }
   // Every handle of the node follows the file: same descriptor numbers, new branch.
   for (auto& other : b.handles_of(h.node)) {
@@ -89,7 +89,7 @@ void run_move(MoveJob& job) {
   syslog(LOG_NOTICE, "moveonenospc: moved %s from %s to %s", path->c_str(), src->path().c_str(),
          dst.path.c_str());
   ssize_t n = retry_write(h, job);
-  if (n < 0) return job.reply->err(errno);
+  if (n < 0) return job.reply->result(-errno);
   job.reply->write(static_cast<size_t>(n));
 }
 
@@ -100,7 +100,7 @@ void start_move(Bridge& b, Reply& reply, FileHandle& h, const char* buf, size_t 
   std::shared_ptr<FileHandle> self;
   for (auto& x : b.handles_of(h.node))
     if (x.get() == &h) self = x;
-  if (!self) return reply.err(original_err);
+  if (!self) return reply.result(original_err);
   auto job = std::make_shared<MoveJob>(
       MoveJob{&b, reply.transfer(), self, std::vector<char>(buf, buf + size), off, original_err});
   b.migrations()->submit("moveonenospc", [job] { run_move(*job); });

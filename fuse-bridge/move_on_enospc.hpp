@@ -10,7 +10,7 @@
 namespace mfs::bridge {
 
 // Takes over the request: `reply` is answered later, by the migration (the original error if
-// the move fails). Copies `buf`, which dies with the handler.
+// the move fails; `original_err` is its -errno). Copies `buf`, which dies with the handler.
 void start_move(Bridge& b, Reply& reply, FileHandle& h, const char* buf, size_t size, off_t off,
                 int original_err);
 

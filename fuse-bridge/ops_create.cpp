@@ -29,7 +29,7 @@ mode_t creation_mode(fuse_req_t req, int root, const std::string& path, mode_t m
 }
 
 struct CreatePlan {
-  int err = 0;
+  int err = 0;  // 0 or -errno
   std::string path;
   std::vector<size_t> targets;
 };
@@ -40,12 +40,12 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
                        const char* name) {
   CreatePlan plan;
   if (std::strlen(name) > NAME_MAX) {
-    plan.err = ENAMETOOLONG;
+    plan.err = -ENAMETOOLONG;
     return plan;
   }
   auto dir = b.nodes().path(parent);
   if (!dir) {
-    plan.err = ENOENT;
+    plan.err = -ENOENT;
     return plan;
   }
   plan.path = join_path(*dir, name);
@@ -55,7 +55,7 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
     return plan;
   }
   if (!S_ISDIR(existing.st.st_mode)) {
-    plan.err = ENOTDIR;
+    plan.err = -ENOTDIR;
     return plan;
   }
   BranchProbe probe(snap);
@@ -71,20 +71,20 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
   for (size_t t : pick.branches) {
     int r = fs::clone_path(src_root, snap.branches[t].rt->root_fd(), *dir);
     if (r < 0) {
-      if (!first_err) first_err = -r;
+      if (!first_err) first_err = r;
       continue;
     }
     snap.branches[t].rt->cache.put(*dir, true);
     plan.targets.push_back(t);
   }
-  if (plan.targets.empty()) plan.err = first_err ? first_err : ENOENT;
+  if (plan.targets.empty()) plan.err = first_err ? first_err : -ENOENT;
   return plan;
 }
 
 // The new object's entry: attributes from its first branch, a node in the tree.
 int new_entry(Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent, const char* name,
               const std::string& path, size_t branch, fuse_entry_param& e) {
-  if (int r = fs::lstat(snap.branches[branch].rt->root_fd(), path, e.attr); r < 0) return -r;
+  if (int r = fs::lstat(snap.branches[branch].rt->root_fd(), path, e.attr); r < 0) return r;
   b.present(snap, branch, path, e.attr);
   e.generation = kGeneration;
   e.attr_timeout = b.attr_timeout(snap, e.attr);
@@ -93,7 +93,7 @@ int new_entry(Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent, const char
   return 0;
 }
 
-// mkdir, mknod, symlink act on every target; success if any branch succeeded. 0 or errno.
+// mkdir, mknod, symlink act on every target; success if any branch succeeded. 0 or -errno.
 int make_on_all(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent,
                 const char* name, policy::Func f,
                 const std::function<int(int root, const std::string& path)>& make,
@@ -109,14 +109,14 @@ int make_on_all(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t 
       AsCaller as(req);
       r = make(rt->root_fd(), plan.path);
     }
-    if (r < 0) rt->note_error(-r);
-    agg.add(r < 0 ? -r : 0);
+    if (r < 0) rt->note_error(r);
+    agg.add(r < 0 ? r : 0);
     if (r == 0) {
       rt->cache.put(plan.path, true);
       if (!made) made = t;
     }
   }
-  if (int err = agg.result(); err || !made) return err ? err : EIO;
+  if (int err = agg.result(); err || !made) return err ? err : -EIO;
   return new_entry(b, snap, parent, name, plan.path, *made, e);
 }
 
@@ -125,15 +125,15 @@ void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  if (is_staging_name(parent, name)) return reply.err(EPERM);
+  if (is_staging_name(parent, name)) return reply.result(-EPERM);
   fuse_entry_param e{};
   int err = make_on_all(req, b, *snap, parent, name, f, make, e);
   // A branch that turned read-only under us (ext4 after errors): demote it and try once more.
-  if (err == EROFS && detect_readonly_branches(*snap)) {
+  if (err == -EROFS && detect_readonly_branches(*snap)) {
     snap = b.snapshot();
     err = make_on_all(req, b, *snap, parent, name, f, make, e);
   }
-  if (err) return reply.err(err);
+  if (err) return reply.result(err);
   reply.entry(e);
 }
 
@@ -192,13 +192,13 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  if (is_staging_name(parent, name)) return reply.err(EPERM);
+  if (is_staging_name(parent, name)) return reply.result(-EPERM);
   CreatePlan plan = plan_create(b, *snap, policy::Func::create, parent, name);
-  if (plan.err == EROFS && detect_readonly_branches(*snap)) {
+  if (plan.err == -EROFS && detect_readonly_branches(*snap)) {
     snap = b.snapshot();
     plan = plan_create(b, *snap, policy::Func::create, parent, name);
   }
-  if (plan.err) return reply.err(plan.err);
+  if (plan.err) return reply.result(plan.err);
   // create uses the first target only (FEATURES.md §4.1).
   size_t t = plan.targets.front();
   const auto& br = snap->branches[t];
@@ -212,14 +212,14 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                   creation_mode(req, br.rt->root_fd(), plan.path, mode));
   }
   if (fd < 0) {
-    br.rt->note_error(-fd);
-    return reply.err(-fd);
+    br.rt->note_error(fd);
+    return reply.result(fd);
   }
   br.rt->cache.put(plan.path, true);
   br.rt->counters.creates_chosen.fetch_add(1, std::memory_order_relaxed);
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   fuse_entry_param e{};
-  if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.err(err);
+  if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.result(err);
   fi->fh = b.register_handle(e.ino, std::move(h));
   reply.create(e, *fi);
 }

@@ -100,7 +100,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         int flags = branch_open_flags(*snap->config, fi->flags) & ~O_NOFOLLOW;
         fd = ::open(proc.c_str(), flags | O_CLOEXEC);
       }
-      if (fd < 0) return reply.err(errno);
+      if (fd < 0) return reply.result(-errno);
       auto h = new_file_handle(req, fd, slot, *snap->config, fi);
       if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
       fi->fh = b.register_handle(ino, std::move(h));
@@ -108,12 +108,12 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
   }
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   // A rebalance move of this file holds us back for its rename and unlink; it does not start
   // while we are between the search and the handle registration.
   auto gate = b.open_gate().enter(*path);
   Found f = b.search(*snap, policy::Func::open, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   const auto& br = snap->branches[f.branch];
   int flags = branch_open_flags(*snap->config, fi->flags);
   int fd;
@@ -126,7 +126,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fd = fs::open(br.rt->root_fd(), *path, flags);
     if (fd == -EACCES) fd = open_with_nfs_hack(*snap->config, br.rt->root_fd(), *path, flags);
   }
-  if (fd < 0) return reply.err(-fd);
+  if (fd < 0) return reply.result(fd);
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   // open(O_TRUNC) truncates here (atomic_o_trunc): the kernel sends no set-ID change for it.
   if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
@@ -183,21 +183,21 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
               fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
-  if (!h) return reply.err(EBADF);
+  if (!h) return reply.result(-EBADF);
   if (h->nullrw) return reply.write(size);
   std::shared_lock lk(*h->io);
   clear_privileged_bits(req, *h);
   ssize_t n = ::pwrite(h->fd, buf, size, off);
   if (n < 0) {
-    int e = errno;
+    int e = -errno;
     h->branch->note_error(e);
     Bridge& b = bridge_of(req);
-    if ((e == ENOSPC || e == EDQUOT) && b.snapshot()->config->moveonenospc.enabled &&
+    if ((e == -ENOSPC || e == -EDQUOT) && b.snapshot()->config->moveonenospc.enabled &&
         b.migrations()) {
       lk.unlock();
       return start_move(b, reply, *h, buf, size, off, e);
     }
-    return reply.err(e);
+    return reply.result(e);
   }
   // Tracked free space drops now, not at the next statvfs, so minfreespace is not overshot.
   h->branch->note_written(static_cast<uint64_t>(n));
@@ -207,34 +207,34 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
-  if (!h) return reply.err(0);
+  if (!h) return reply.result(0);
   // The branch sees a close (NFS and others flush on close), the handle stays open.
   int fd = ::dup(h->fd);
-  if (fd < 0) return reply.err(errno);
-  reply.err(::close(fd) < 0 ? errno : 0);
+  if (fd < 0) return reply.result(-errno);
+  reply.result(::close(fd) < 0 ? -errno : 0);
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
-  if (!h) return reply.err(0);
+  if (!h) return reply.result(0);
   int r = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
-  reply.err(r < 0 ? errno : 0);
+  reply.result(r < 0 ? -errno : 0);
 }
 
 void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len,
                   fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
-  if (!h) return reply.err(EBADF);
+  if (!h) return reply.result(-EBADF);
   if (::fallocate(h->fd, mode, off, len) < 0) {
-    int e = errno;
+    int e = -errno;
     h->branch->note_error(e);
-    return reply.err(e);
+    return reply.result(e);
   }
   if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
     h->branch->note_written(static_cast<uint64_t>(len));
-  reply.err(0);
+  reply.result(0);
 }
 
 void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info* fi_in,
@@ -243,11 +243,11 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
   Reply reply(req);
   std::shared_ptr<FileHandle> in = file_of(req, fi_in);
   std::shared_ptr<FileHandle> out = file_of(req, fi_out);
-  if (!in || !out) return reply.err(EBADF);
+  if (!in || !out) return reply.result(-EBADF);
   loff_t a = off_in, b = off_out;
   // Across branches this is EXDEV (or a copy by the kernel); callers fall back to read/write.
   ssize_t n = ::copy_file_range(in->fd, &a, out->fd, &b, len, static_cast<unsigned>(flags));
-  if (n < 0) return reply.err(errno);
+  if (n < 0) return reply.result(-errno);
   out->branch->note_written(static_cast<uint64_t>(n));
   reply.write(static_cast<size_t>(n));
 }
@@ -255,9 +255,9 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
 void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
-  if (!h) return reply.err(EBADF);
+  if (!h) return reply.result(-EBADF);
   off_t r = ::lseek(h->fd, off, whence);
-  if (r < 0) return reply.err(errno);
+  if (r < 0) return reply.result(-errno);
   reply.lseek(r);
 }
 
@@ -271,7 +271,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     }
     bridge_of(req).release_handle(ino, fi->fh);
   }
-  reply.err(0);
+  reply.result(0);
 }
 
 }  // namespace mfs::bridge

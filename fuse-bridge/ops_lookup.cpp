@@ -31,15 +31,15 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.attr_timeout = kControlFileTimeout;
     return reply.entry(e);
   }
-  if (std::strlen(name) > NAME_MAX) return reply.err(ENAMETOOLONG);
-  if (is_staging_name(parent, name)) return reply.err(ENOENT);
+  if (std::strlen(name) > NAME_MAX) return reply.result(-ENAMETOOLONG);
+  if (is_staging_name(parent, name)) return reply.result(-ENOENT);
   // "." and ".." by node id: what NFS export (export-support) asks after a server restart.
   if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
     auto target = name[1] ? b.nodes().parent(parent) : std::optional<NodeId>(parent);
     auto tpath = target ? b.nodes().path(*target) : std::nullopt;
-    if (!tpath) return reply.err(ENOENT);
+    if (!tpath) return reply.result(-ENOENT);
     Found f = b.search(*snap, policy::Func::getattr, *tpath);
-    if (f.err) return reply.err(f.err);
+    if (f.err) return reply.result(f.err);
     b.present(*snap, f.branch, *tpath, f.st);
     fuse_entry_param e{};
     e.attr = f.st;
@@ -51,16 +51,16 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return reply.entry(e);
   }
   auto path = b.nodes().child_path(parent, name);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::getattr, *path);
   if (f.err) {
-    if (f.err == ENOENT && b.negative_timeout(*snap) > 0) {
+    if (f.err == -ENOENT && b.negative_timeout(*snap) > 0) {
       fuse_entry_param e{};
       e.ino = 0;
       e.entry_timeout = b.negative_timeout(*snap);
       return reply.entry(e);
     }
-    return reply.err(f.err);
+    return reply.result(f.err);
   }
   b.present(*snap, f.branch, *path, f.st);
   fuse_entry_param e{};
@@ -88,15 +88,15 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   if (h) {
     struct stat st {};
-    if (::fstat(h->fd, &st) < 0) return reply.err(errno);
+    if (::fstat(h->fd, &st) < 0) return reply.result(-errno);
     b.present(*snap, h->branch_path, path ? *path : std::string(), st);
     return reply.attr(st, path ? b.attr_timeout(*snap, st) : 0);
   }
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::getattr, *path);
   if (f.err) {
     if (ino == kRootId) return reply.attr(b.fake_root(), 0);
-    return reply.err(f.err);
+    return reply.result(f.err);
   }
   b.present(*snap, f.branch, *path, f.st);
   if (ino == kRootId) f.st.st_ino = kRootId;
@@ -121,28 +121,28 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::readlink, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   if (symlinkified(*snap->config, f.st))
     return reply.readlink((snap->branches[f.branch].path + *path).c_str());
   std::string target;
   int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
-  if (r < 0) return reply.err(-r);
+  if (r < 0) return reply.result(r);
   reply.readlink(target.c_str());
 }
 
 void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
-  if (ino == kControlFileId) return reply.err(0);
+  if (ino == kControlFileId) return reply.result(0);
   auto snap = b.snapshot();
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::access, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   int r = fs::access(snap->branches[f.branch].rt->root_fd(), *path, mask);
-  reply.err(r < 0 ? -r : 0);
+  reply.result(r < 0 ? r : 0);
 }
 
 

@@ -141,7 +141,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
                    : gather_parallel(snap, d.path, how);
   std::unordered_set<std::string> seen;
   bool any_opened = false;
-  int first_err = ENOENT;
+  int first_err = -ENOENT;
   for (int fd : d.branch_fds)
     if (fd >= 0) ::close(fd);
   d.branch_fds.assign(parts.size(), -1);
@@ -151,7 +151,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
     if (part.done && part.fd >= 0) d.branch_fds[i] = part.fd;
     if (!part.done || part.err == -EAGAIN) continue;
     if (part.err < 0) {
-      if (first_err == ENOENT) first_err = -part.err;
+      if (first_err == -ENOENT) first_err = part.err;
       continue;
     }
     any_opened = true;
@@ -164,7 +164,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
       d.entries.push_back({raw.name, ino, raw.type, static_cast<int>(i)});
     }
   }
-  if (!any_opened) return first_err == ENOTDIR ? ENOTDIR : first_err;
+  if (!any_opened) return first_err;
   return 0;
 }
 
@@ -175,7 +175,7 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
 Found stat_where_listed(const PoolSnapshot& snap, const DirHandle& d, const DirEntry& e,
                         const std::string& path) {
   Found f;
-  f.err = EAGAIN;
+  f.err = -EAGAIN;
   if (snap.config->func[static_cast<size_t>(policy::Func::getattr)] != policy::PolicyId::ff ||
       d.generation != snap.generation || e.branch < 0 ||
       static_cast<size_t>(e.branch) >= d.branch_fds.size() || d.branch_fds[e.branch] < 0)
@@ -197,7 +197,7 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   std::shared_ptr<DirHandle> d = dir_of(req, fi);
-  if (!d) return reply.err(EBADF);
+  if (!d) return reply.result(-EBADF);
   std::lock_guard lk(d->mu);
   if (off == 0 || !d->loaded) {
     // The directory may have been renamed since opendir: list it where it is now.
@@ -210,7 +210,7 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
       d->entries.push_back({"error: no valid mergerfs branch found, check config", 2, DT_REG});
     }
   }
-  if (d->error) return reply.err(d->error);
+  if (d->error) return reply.result(d->error);
   std::vector<char> out(size);
   size_t used = 0;
   for (size_t i = static_cast<size_t>(off); i < d->entries.size(); ++i) {
@@ -255,7 +255,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   auto d = std::make_unique<DirHandle>();
   d->path = *path;
   auto snap = b.snapshot();
@@ -281,7 +281,7 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   std::shared_ptr<DirHandle> d = dir_of(req, fi);
-  if (!d) return reply.err(EBADF);
+  if (!d) return reply.result(-EBADF);
   int first_err = 0;
   bool any = false;
   for (const auto& br : snap->branches) {
@@ -289,16 +289,16 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
     int fd = fs::open_dir(br.rt->root_fd(), d->path);
     if (fd < 0) continue;
     any = true;
-    if ((datasync ? ::fdatasync(fd) : ::fsync(fd)) < 0 && !first_err) first_err = errno;
+    if ((datasync ? ::fdatasync(fd) : ::fsync(fd)) < 0 && !first_err) first_err = -errno;
     ::close(fd);
   }
-  reply.err(any ? first_err : ENOENT);
+  reply.result(any ? first_err : -ENOENT);
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   bridge_of(req).release_dir(fi->fh);
-  reply.err(0);
+  reply.result(0);
 }
 
 }  // namespace mfs::bridge

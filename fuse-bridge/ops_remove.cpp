@@ -12,19 +12,19 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   auto path = b.nodes().child_path(parent, name);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   auto gate = b.open_gate().enter(*path);  // not while a move swaps this file
   BranchResults results;
   int e = run_action(b, *snap, policy::Func::unlink, *path,
                      [&](const BranchSlot& br) { return fs::unlink(br.rt->root_fd(), *path); }, results);
-  if (e) return reply.err(e);
+  if (e) return reply.result(e);
   policy::ErrAny agg;
   for (auto [i, err] : results) {
     agg.add(err);
     if (!err) snap->branches[i].rt->cache.put(*path, false);
   }
   if (agg.result() == 0) b.nodes().remove_name(parent, name);
-  reply.err(agg.result());
+  reply.result(agg.result());
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -32,11 +32,11 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
   auto path = b.nodes().child_path(parent, name);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   BranchResults results;
   int e = run_action(b, *snap, policy::Func::rmdir, *path,
                      [&](const BranchSlot& br) { return fs::rmdir(br.rt->root_fd(), *path); }, results);
-  if (e) return reply.err(e);
+  if (e) return reply.result(e);
   policy::RmdirErr agg;
   for (auto [i, err] : results) {
     agg.add(err);
@@ -48,7 +48,7 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (agg.result() == 0) b.nodes().remove_name(parent, name);
   // A descriptor cached for the removed directory would hide a new one made under its name.
   if (!results.empty()) fs::ParentDirCache::namespace_changed();
-  reply.err(agg.result());
+  reply.result(agg.result());
 }
 
 }  // namespace mfs::bridge

@@ -99,7 +99,7 @@ std::string relative_to(std::string_view from_dir, const std::string& target) {
 }
 
 // rename-exdev (FEATURES.md §4.2): the source moves aside under /.mergerfs_rename_exdev on its
-// branches and a symlink takes its new name. Any failure puts everything back: EXDEV.
+// branches and a symlink takes its new name. Any failure puts everything back: -EXDEV.
 int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
                           const std::vector<size_t>& set, fuse_ino_t newparent,
                           const char* newname, const std::string& from, const std::string& to) {
@@ -108,7 +108,7 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
   std::vector<size_t> moved;
   auto undo = [&] {
     for (size_t i : moved) fs::rename(snap.branches[i].rt->root_fd(), aside, from);
-    return EXDEV;
+    return -EXDEV;
   };
   for (size_t i : set) {
     int root = snap.branches[i].rt->root_fd();
@@ -161,20 +161,20 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  if (flags & RENAME_EXCHANGE) return reply.err(EINVAL);
-  if (flags & ~RENAME_NOREPLACE) return reply.err(EINVAL);
-  if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
-  if (is_staging_name(parent, name) || is_staging_name(newparent, newname)) return reply.err(EPERM);
+  if (flags & RENAME_EXCHANGE) return reply.result(-EINVAL);
+  if (flags & ~RENAME_NOREPLACE) return reply.result(-EINVAL);
+  if (std::strlen(newname) > NAME_MAX) return reply.result(-ENAMETOOLONG);
+  if (is_staging_name(parent, name) || is_staging_name(newparent, newname)) return reply.result(-EPERM);
   auto from = b.nodes().child_path(parent, name);
   auto to = b.nodes().child_path(newparent, newname);
-  if (!from || !to) return reply.err(ENOENT);
+  if (!from || !to) return reply.result(-ENOENT);
   auto gate_from = b.open_gate().enter(*from);  // not while a move swaps either file
   auto gate_to = b.open_gate().enter(*to);
-  if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.err(EEXIST);
+  if ((flags & RENAME_NOREPLACE) && exists_anywhere(*snap, *to)) return reply.result(-EEXIST);
   auto pick = action_set(*snap, policy::Func::rename, *from);
-  if (!pick.ok()) return reply.err(pick.err);
+  if (!pick.ok()) return reply.result(pick.err);
   const bool from_dir = is_directory(*snap, pick.branches, *from);
-  if (dir_over_non_empty_dir(*snap, from_dir, *to)) return reply.err(ENOTEMPTY);
+  if (dir_over_non_empty_dir(*snap, from_dir, *to)) return reply.result(-ENOTEMPTY);
 
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;
@@ -193,8 +193,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
       continue;
     }
     if (!rt->healthy()) {
-      if (!first_err) first_err = EIO;
-      non_enoent_err = non_enoent_err ? non_enoent_err : EIO;
+      if (!first_err) first_err = -EIO;
+      non_enoent_err = non_enoent_err ? non_enoent_err : -EIO;
       continue;
     }
     int r = fs::rename(rt->root_fd(), *from, *to, flags);
@@ -206,8 +206,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
       any_ok = true;
       continue;
     }
-    if (!first_err) first_err = -r;
-    if (r != -ENOENT && !non_enoent_err) non_enoent_err = -r;
+    if (!first_err) first_err = r;
+    if (r != -ENOENT && !non_enoent_err) non_enoent_err = r;
     remove.emplace_back(i, *from);
   }
   if (!any_ok) {
@@ -215,7 +215,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     // Path-preserving: the destination's parent missing where the source is means the move
     // would cross branches: EXDEV, so tools fall back to copy + delete. A real error from the
     // branch (EISDIR, ENOTEMPTY, ...) is passed on as a plain filesystem would.
-    if (non_enoent_err) return reply.err(non_enoent_err);
+    if (non_enoent_err) return reply.result(non_enoent_err);
     if (pp && snap->config->rename_exdev != config::RenameExdev::passthrough) {
       int r = rename_exdev_fallback(req, b, *snap, pick.branches, newparent, newname, *from, *to);
       if (r == 0) {
@@ -226,29 +226,29 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
         b.invalidator().entry(newparent, newname);
         forget_both(*snap, *from, *to, from_dir);
       }
-      return reply.err(r);
+      return reply.result(r);
     }
-    return reply.err(pp ? EXDEV : first_err ? first_err : EXDEV);
+    return reply.result(pp ? -EXDEV : first_err ? first_err : -EXDEV);
   }
   for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
   forget_both(*snap, *from, *to, from_dir);
   b.nodes().rename(parent, name, newparent, newname);
-  reply.err(0);
+  reply.result(0);
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
   auto snap = b.snapshot();
-  if (std::strlen(newname) > NAME_MAX) return reply.err(ENAMETOOLONG);
-  if (is_staging_name(newparent, newname)) return reply.err(EPERM);
+  if (std::strlen(newname) > NAME_MAX) return reply.result(-ENAMETOOLONG);
+  if (is_staging_name(newparent, newname)) return reply.result(-EPERM);
   auto from = b.nodes().path(ino);
   auto to = b.nodes().child_path(newparent, newname);
-  if (!from || !to) return reply.err(ENOENT);
+  if (!from || !to) return reply.result(-ENOENT);
   auto gate_from = b.open_gate().enter(*from);  // not while a move swaps either file
   auto gate_to = b.open_gate().enter(*to);
   auto pick = action_set(*snap, policy::Func::link, *from);
-  if (!pick.ok()) return reply.err(pick.err);
+  if (!pick.ok()) return reply.result(pick.err);
   const bool pp = path_preserving(*snap->config);
   std::optional<size_t> tmpl;
   if (!pp) {
@@ -256,11 +256,11 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
     if (t.err == 0) tmpl = t.branch;
   }
   std::optional<size_t> made;
-  int last_err = EXDEV;
+  int last_err = -EXDEV;
   for (size_t i : pick.branches) {
     const auto& rt = snap->branches[i].rt;
     if (!rt->healthy()) {
-      last_err = EIO;
+      last_err = -EIO;
       continue;
     }
     int r = fs::link(rt->root_fd(), *from, *to);
@@ -274,13 +274,13 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
       continue;
     }
     // The destination's parent is missing where the source is: a cross-branch link.
-    last_err = (r == -ENOENT && pp) ? EXDEV : -r;
+    last_err = (r == -ENOENT && pp) ? -EXDEV : r;
   }
-  if (!made && last_err == EXDEV && snap->config->link_exdev != config::LinkExdev::passthrough) {
+  if (!made && last_err == -EXDEV && snap->config->link_exdev != config::LinkExdev::passthrough) {
     // link-exdev (FEATURES.md §4.3): a symlink instead, answered with the source's attributes
     // and no caching (the kernel was asked for a hard link of a regular file).
     Found src = b.search(*snap, policy::Func::getattr, *from);
-    if (src.err) return reply.err(EXDEV);
+    if (src.err) return reply.result(-EXDEV);
     std::string target;
     switch (snap->config->link_exdev) {
       case config::LinkExdev::rel_symlink: target = relative_to(parent_of(*to), *from); break;
@@ -292,17 +292,17 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
       default: target = b.mountpoint() + *from; break;
     }
     fuse_entry_param e{};
-    if (create_symlink(req, b, *snap, newparent, newname, target, e) != 0) return reply.err(EXDEV);
+    if (create_symlink(req, b, *snap, newparent, newname, target, e) != 0) return reply.result(-EXDEV);
     b.present(*snap, src.branch, *from, src.st);
     e.attr = src.st;
     e.attr_timeout = 0;
     e.entry_timeout = 0;
     return reply.entry(e);
   }
-  if (!made) return reply.err(last_err);
+  if (!made) return reply.result(last_err);
   fuse_entry_param e{};
   Found f = b.search(*snap, policy::Func::getattr, *to);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   b.present(*snap, f.branch, *to, f.st);
   e.attr = f.st;
   e.generation = kGeneration;

@@ -24,7 +24,7 @@ constexpr int kTimes = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR
                        FUSE_SET_ATTR_MTIME_NOW;
 
 int set_on_fd(fuse_req_t req, FileHandle& h, const struct stat* attr, int to_set) {
-  auto ret = [](int r) { return r < 0 ? errno : 0; };
+  auto ret = [](int r) { return r < 0 ? -errno : 0; };
   if (to_set & FUSE_SET_ATTR_MODE)
     if (int e = ret(::fchmod(h.fd, attr->st_mode & 07777))) return e;
   if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
@@ -68,7 +68,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
     h = held.get();
   }
   auto path = b.nodes().path(ino);
-  if (!path && !h) return reply.err(ENOENT);
+  if (!path && !h) return reply.result(-ENOENT);
   std::optional<OpenGate::Entry> gate;  // a path-based change waits for a move's swap
   if (path) gate.emplace(b.open_gate().enter(*path));
   int err = 0;
@@ -106,14 +106,14 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
       err = set_by_path(b, *snap, policy::Func::utimens, p, [&](int r) { return fs::utimens(r, p, ts); });
     }
   }
-  if (err) return reply.err(err);
+  if (err) return reply.result(err);
   struct stat st {};
   if (h && (fi || !path)) {
-    if (::fstat(h->fd, &st) < 0) return reply.err(errno);
+    if (::fstat(h->fd, &st) < 0) return reply.result(-errno);
     return reply.attr(st, 0);
   }
   Found f = b.search(*snap, policy::Func::getattr, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   b.present(*snap, f.branch, *path, f.st);
   reply.attr(f.st, b.attr_timeout(*snap, f.st));
 }

@@ -30,19 +30,19 @@ bool query_key(Bridge& b, const PoolSnapshot& snap, const std::string& path, con
       out.push_back('\0');
     }
     if (out.empty()) {
-      reply.err(ENOENT);
+      reply.result(-ENOENT);
       return true;
     }
     reply_value(reply, out, size);
     return true;
   }
   if (key != "basepath" && key != "relpath" && key != "fullpath") {
-    reply.err(ENODATA);
+    reply.result(-ENODATA);
     return true;
   }
   Found f = b.search(snap, policy::Func::getxattr, path);
   if (f.err) {
-    reply.err(f.err);
+    reply.result(f.err);
     return true;
   }
   const std::string& base = snap.branches[f.branch].path;
@@ -60,19 +60,19 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
   if (ino == kControlFileId) return b.control().getxattr(reply, name, size);
   auto snap = b.snapshot();
   const auto& cfg = *snap->config;
-  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
-  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (cfg.xattr == config::XattrMode::noattr) return reply.result(-ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.result(-ENOSYS);
   if (!cfg.security_capability && std::strcmp(name, "security.capability") == 0)
-    return reply.err(ENODATA);
+    return reply.result(-ENODATA);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   if (query_key(b, *snap, *path, name, size, reply)) return;
   Found f = b.search(*snap, policy::Func::getxattr, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   int root = snap->branches[f.branch].rt->root_fd();
   std::vector<char> buf(size);
   ssize_t n = fs::getxattr(root, *path, name, size ? buf.data() : nullptr, size);
-  if (n < 0) return reply.err(static_cast<int>(-n));
+  if (n < 0) return reply.result(static_cast<int>(n));
   if (size == 0) return reply.xattr(static_cast<size_t>(n));
   reply.buf(buf.data(), static_cast<size_t>(n));
 }
@@ -84,15 +84,15 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   auto snap = b.snapshot();
   const auto& cfg = *snap->config;
   if (cfg.xattr == config::XattrMode::noattr) return size ? reply.buf(nullptr, 0) : reply.xattr(0);
-  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.result(-ENOSYS);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::listxattr, *path);
-  if (f.err) return reply.err(f.err);
+  if (f.err) return reply.result(f.err);
   int root = snap->branches[f.branch].rt->root_fd();
   std::vector<char> buf(size);
   ssize_t n = fs::listxattr(root, *path, size ? buf.data() : nullptr, size);
-  if (n < 0) return reply.err(static_cast<int>(-n));
+  if (n < 0) return reply.result(static_cast<int>(n));
   if (size == 0) return reply.xattr(static_cast<size_t>(n));
   reply.buf(buf.data(), static_cast<size_t>(n));
 }
@@ -104,36 +104,36 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* v
   Reply reply(req);
   auto snap = b.snapshot();
   const auto& cfg = *snap->config;
-  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
-  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (cfg.xattr == config::XattrMode::noattr) return reply.result(-ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.result(-ENOSYS);
   if (!cfg.security_capability && std::strcmp(name, "security.capability") == 0)
-    return reply.err(ENODATA);
+    return reply.result(-ENODATA);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   BranchResults results;
   int e = run_action(b, *snap, policy::Func::setxattr, *path, [&](const BranchSlot& br) {
     return fs::setxattr(br.rt->root_fd(), *path, name, value, size, flags);
   }, results);
-  if (e) return reply.err(e);
-  reply.err(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
+  if (e) return reply.result(e);
+  reply.result(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
 }
 
 void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   Reply reply(req);
   Bridge& b = bridge_of(req);
-  if (ino == kControlFileId) return reply.err(ENOTSUP);
+  if (ino == kControlFileId) return reply.result(-ENOTSUP);
   auto snap = b.snapshot();
   const auto& cfg = *snap->config;
-  if (cfg.xattr == config::XattrMode::noattr) return reply.err(ENODATA);
-  if (cfg.xattr == config::XattrMode::nosys) return reply.err(ENOSYS);
+  if (cfg.xattr == config::XattrMode::noattr) return reply.result(-ENODATA);
+  if (cfg.xattr == config::XattrMode::nosys) return reply.result(-ENOSYS);
   auto path = b.nodes().path(ino);
-  if (!path) return reply.err(ENOENT);
+  if (!path) return reply.result(-ENOENT);
   BranchResults results;
   int e = run_action(b, *snap, policy::Func::removexattr, *path, [&](const BranchSlot& br) {
     return fs::removexattr(br.rt->root_fd(), *path, name);
   }, results);
-  if (e) return reply.err(e);
-  reply.err(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
+  if (e) return reply.result(e);
+  reply.result(resolve_action(b, *snap, policy::Func::getxattr, *path, results));
 }
 
 }  // namespace mfs::bridge

@@ -27,9 +27,10 @@ class Reply {
   }
   bool replied() const { return done_.load(std::memory_order_acquire); }
 
-  // errno > 0 is an error; 0 is success for ops that reply with an error code only.
-  void err(int e) {
-    if (claim()) fuse_reply_err(req_, e);
+  // `rc` is 0 (success, for ops that answer with a status only) or -errno, the sign every
+  // layer below uses, so no caller flips it. A positive value would be a sign bug: EIO.
+  void result(int rc) {
+    if (claim()) fuse_reply_err(req_, rc <= 0 ? -rc : EIO);
   }
   void none() {
     if (claim()) fuse_reply_none(req_);

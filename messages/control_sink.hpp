@@ -1,5 +1,5 @@
 // The control file's write path: the bridge hands a key and value to the config's owner (the
-// coordinator), which answers through `done` (0 or an errno). Dropping `done` answers EIO.
+// coordinator), which answers through `done` (0 or -errno). Dropping `done` answers EIO.
 #pragma once
 #include <functional>
 #include <optional>

@@ -6,9 +6,9 @@ namespace {
 int rank(int err) {
   switch (err) {
     case 0: return 0;
-    case ENOENT: return 1;
-    case ENOSPC: return 3;
-    case EROFS: return 4;
+    case -ENOENT: return 1;
+    case -ENOSPC: return 3;
+    case -EROFS: return 4;
     default: return 2;
   }
 }
@@ -23,7 +23,7 @@ void ErrAny::add(int err) {
 
 void RmdirErr::add(int err) {
   if (sticky_) return;
-  if (err == ENOTEMPTY || err == EEXIST) {
+  if (err == -ENOTEMPTY || err == -EEXIST) {
     err_ = err;
     sticky_ = true;
   } else if (!seen_ || err == 0) {
@@ -43,10 +43,10 @@ int resolve_mixed(const std::vector<std::pair<size_t, int>>& results, std::optio
   }
   if (!first_error) return 0;
   if (!any_success) return first_error->second;
-  if (!search_branch) return ENOENT;
+  if (!search_branch) return -ENOENT;
   for (const auto& r : results)
     if (r.first == *search_branch) return r.second;
-  return ENOENT;
+  return -ENOENT;
 }
 
 }  // namespace mfs::policy

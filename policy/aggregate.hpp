@@ -8,15 +8,15 @@
 
 namespace mfs::policy {
 
-// Precedence EROFS > ENOSPC > (any other errno) > ENOENT; 0 means "no error yet" and loses to
+// Errors are -errno. Precedence EROFS > ENOSPC > (any other) > ENOENT; 0 means "no error yet" and loses to
 // anything. Equal ranks keep `a`, so feeding results in order keeps the first of a rank.
 int merge_errno(int a, int b);
 
 // unlink, mkdir/mknod/symlink fan-out: 0 if any branch succeeded, else the first error.
 class ErrAny {
  public:
-  explicit ErrAny(int none = ENOENT) : none_(none) {}
-  void add(int err);  // 0 or positive errno
+  explicit ErrAny(int none = -ENOENT) : none_(none) {}
+  void add(int err);  // 0 or -errno
   int result() const { return seen_ ? err_ : none_; }
 
  private:
@@ -29,7 +29,7 @@ class ErrAny {
 // back), else any success gives 0, else the first error.
 class RmdirErr {
  public:
-  explicit RmdirErr(int none = ENOENT) : none_(none) {}
+  explicit RmdirErr(int none = -ENOENT) : none_(none) {}
   void add(int err);
   int result() const { return seen_ ? err_ : none_; }
 
@@ -40,7 +40,8 @@ class RmdirErr {
   bool sticky_ = false;
 };
 
-// chmod/chown/utimens/truncate/setxattr/removexattr (§4.5): results are (branch, errno) pairs.
+// chmod/chown/utimens/truncate/setxattr/removexattr (§4.5): results are (branch, 0 or -errno)
+// pairs.
 // No errors -> 0; no successes -> the first error; mixed -> the result on the branch the
 // related search policy picks, or ENOENT if that branch was not acted on (or search found none).
 int resolve_mixed(const std::vector<std::pair<size_t, int>>& results, std::optional<size_t> search_branch);

@@ -12,17 +12,17 @@ Eligible eligible_create(const std::vector<BranchFacts>& bs, const PathProbe& pr
     const BranchFacts& b = bs[i];
     int err = 0;
     if (b.mode != BranchMode::RW)
-      err = EROFS;
+      err = -EROFS;
     else if (!b.healthy)  // checked before the probe so a hung branch is never touched
-      err = ENOENT;
+      err = -ENOENT;
     else if (need_path && !probe.exists(i, path))
-      err = ENOENT;
+      err = -ENOENT;
     else if (!b.statvfs_ok)
-      err = ENOENT;
+      err = -ENOENT;
     else if (b.readonly_fs)
-      err = EROFS;
+      err = -EROFS;
     else if (b.avail < b.minfreespace)
-      err = ENOSPC;
+      err = -ENOSPC;
     if (err)
       out.err = merge_errno(out.err, err);
     else
@@ -37,13 +37,13 @@ Eligible eligible_action(const std::vector<BranchFacts>& bs, const PathProbe& pr
     const BranchFacts& b = bs[i];
     int err = 0;
     if (b.mode == BranchMode::RO)
-      err = EROFS;
+      err = -EROFS;
     else if (!probe.exists(i, path))
-      err = ENOENT;
+      err = -ENOENT;
     else if (!b.statvfs_ok)
-      err = ENOENT;
+      err = -ENOENT;
     else if (b.readonly_fs)
-      err = EROFS;
+      err = -EROFS;
     if (err)
       out.err = merge_errno(out.err, err);
     else

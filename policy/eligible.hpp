@@ -12,7 +12,7 @@ namespace mfs::policy::detail {
 // (starting from ENOENT, so an empty pool answers ENOENT).
 struct Eligible {
   std::vector<size_t> branches;
-  int err = ENOENT;
+  int err = -ENOENT;
 };
 
 // RO/NC -> EROFS, unhealthy -> ENOENT, [ep: path missing -> ENOENT], statvfs failed -> ENOENT,

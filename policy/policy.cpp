@@ -23,7 +23,7 @@ bool is_root(std::string_view p) { return p.empty() || p.find_first_not_of('/') 
 // msp*: run the ep rule on the path, then on each ancestor up to "/", until a level qualifies.
 Pick create_walking_up(const detail::Rule& r, const std::vector<BranchFacts>& bs, const PathProbe& probe,
                        std::string_view path, Random& rnd) {
-  int merged = ENOENT;
+  int merged = -ENOENT;
   for (;;) {
     Pick p = narrow(detail::eligible_create(bs, probe, path, true), r.create, bs, probe, path, rnd);
     if (p.ok()) return p;
@@ -37,7 +37,7 @@ Pick create_walking_up(const detail::Rule& r, const std::vector<BranchFacts>& bs
 Pick create(PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& probe, std::string_view path,
             Random& rnd) {
   const detail::Rule& r = detail::rule_of(id);
-  if (r.erofs) return {EROFS, {}};
+  if (r.erofs) return {-EROFS, {}};
   if (r.walk != detail::WalkUp::none) return create_walking_up(r, bs, probe, path, rnd);
   return narrow(detail::eligible_create(bs, probe, path, r.create_ep), r.create, bs, probe, path, rnd);
 }
@@ -45,14 +45,14 @@ Pick create(PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& pr
 Pick action(PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& probe, std::string_view path,
             Random& rnd) {
   const detail::Rule& r = detail::rule_of(id);
-  if (r.erofs) return {EROFS, {}};
+  if (r.erofs) return {-EROFS, {}};
   return narrow(detail::eligible_action(bs, probe, path), r.lookup, bs, probe, path, rnd);
 }
 
 Pick search(PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& probe, std::string_view path,
             Random& rnd) {
   const detail::Rule& r = detail::rule_of(id);
-  if (r.erofs) return {EROFS, {}};
+  if (r.erofs) return {-EROFS, {}};
   return narrow(detail::eligible_search(bs, probe, path, detail::reads_space(r.lookup)), r.lookup, bs, probe,
                 path, rnd);
 }

@@ -40,7 +40,8 @@ class Random {
 };
 Random& default_random();  // thread-safe (thread_local engine)
 
-// Either a non-empty ordered list of branch indices, or err = positive errno (ENOENT/ENOSPC/EROFS).
+// Either a non-empty ordered list of branch indices, or err = -errno (-ENOENT/-ENOSPC/-EROFS),
+// the sign of every error from syscall to reply.
 struct Pick {
   int err = 0;
   std::vector<size_t> branches;

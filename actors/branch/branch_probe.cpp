@@ -52,17 +52,17 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
     }
   }
   if (!rt.healthy()) {
-    m.err = EIO;  // policies skip it; an action that needs it answers EIO
+    m.err = -EIO;  // policies skip it; an action that needs it answers EIO
   } else if (cached == false) {
-    m.err = ENOENT;  // known absent: no syscall, no spin-up
+    m.err = -ENOENT;  // known absent: no syscall, no spin-up
   } else if (auto guard = rt.track(); !guard.admitted() && rt.looks_stuck()) {
-    m.err = EIO;  // in-flight cap reached by syscalls that are not coming back
+    m.err = -EIO;  // in-flight cap reached by syscalls that are not coming back
   } else {
     rt.counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);
     rt.counters.inline_ops.fetch_add(1, std::memory_order_relaxed);
     int64_t t0 = steady_ns();
-    m.err = -rt.dirs.lstat(rt.root_fd(), fusepath, m.st);
-    if (m.err == 0 || m.err == ENOENT || m.err == ENOTDIR)
+    m.err = rt.dirs.lstat(rt.root_fd(), fusepath, m.st);
+    if (m.err == 0 || m.err == -ENOENT || m.err == -ENOTDIR)
       rt.cache.put_probe(fusepath, m.err == 0, t0);
     else rt.note_error(m.err);
   }

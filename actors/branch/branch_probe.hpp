@@ -18,14 +18,14 @@ class BranchProbe final : public policy::PathProbe {
       : snap_(snap), use_cache_(use_cache) {}
   bool exists(size_t branch, std::string_view fusepath) const override;
   std::optional<int64_t> mtime_ns(size_t branch, std::string_view fusepath) const override;
-  // The lstat result for (branch, path) if probed; probes it now otherwise.
+  // The lstat result (0 or -errno) for (branch, path) if probed; probes it now otherwise.
   int stat(size_t branch, std::string_view fusepath, struct stat& st) const;
 
  private:
   struct Memo {
     size_t branch;
     std::string path;
-    int err;
+    int err;  // 0 or -errno of the lstat
     struct stat st;
   };
   const Memo& probe(size_t branch, std::string_view fusepath) const;

@@ -102,10 +102,10 @@ size_t BranchState::inflight() const {
 }
 
 void BranchState::note_error(int err) {
-  if (err == EIO || err == ENOTCONN || err == ENODEV || err == ESTALE) {
+  if (err == -EIO || err == -ENOTCONN || err == -ENODEV || err == -ESTALE) {
     counters.errors.fetch_add(1, std::memory_order_relaxed);
     set_health(BranchHealth::failed);
-  } else if (err == ENOSPC || err == EDQUOT || err == EROFS) {
+  } else if (err == -ENOSPC || err == -EDQUOT || err == -EROFS) {
     refresh_wanted.store(true, std::memory_order_relaxed);
   }
 }

@@ -67,7 +67,8 @@ class BranchState {
   // The cap is reached and the oldest syscall has been out for a while: a busy branch is
   // served anyway, a stuck one is skipped (a FUSE thread spent there is not coming back).
   bool looks_stuck() const;
-  // A syscall answered with an error that means the branch itself is broken (EIO, gone).
+  // A syscall answered `err` (-errno): one that means the branch itself is broken (EIO, gone)
+  // fails it; a full or read-only one asks for a statvfs refresh.
   void note_error(int err);
   void set_health(BranchHealth h) { health_.store(h, std::memory_order_relaxed); }
 

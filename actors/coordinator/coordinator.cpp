@@ -134,13 +134,13 @@ template <class Fail>
 void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w,
                      Fail& fail) {
   auto reb = st.rebalancer;
-  if (!reb) return fail(ENOTSUP);
+  if (!reb) return fail(-ENOTSUP);
   if (w.value == "stop") {
     reb->request_stop();
     return w.finish(0);
   }
-  if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(EINVAL);
-  if (!reb->begin(w.value == "dry-run")) return fail(EBUSY);
+  if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(-EINVAL);
+  if (!reb->begin(w.value == "dry-run")) return fail(-EBUSY);
   w.finish(0);  // answered before the run starts (a test hook may end the process mid-move)
   // The run gets its actor's argument rather than a capture: CAF 0.17 dereferences a null
   // argument tuple for a spawn without arguments (UBSan: reference binding to null pointer).
@@ -160,7 +160,7 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
   ++st.stats.handled;
   auto fail = [&](int err) {
     ++st.write_errors;
-    ++st.stats.write_errno[err];
+    ++st.stats.write_errno[-err];  // counted by errno number, for its name in the dump
     w.finish(err);
   };
   if (w.key.rfind("cmd.", 0) == 0) {
@@ -176,19 +176,19 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
     // Test hooks: the actor of the branch at path `value` holds stats requests (or answers
     // them again), so the dump must report it as not answering within the deadline.
     if ((cmd == "test-mute-branch" || cmd == "test-unmute-branch") && test_hooks_enabled()) {
-      if (!st.branches.count(w.value)) return fail(ENOENT);
+      if (!st.branches.count(w.value)) return fail(-ENOENT);
       if (cmd == "test-mute-branch") st.stats.muted.insert(w.value);
       else st.stats.muted.erase(w.value);
       return w.finish(0);
     }
-    return fail(ENODATA);
+    return fail(-ENODATA);
   }
   auto cur = st.store->get();
   auto next = std::make_shared<config::Config>(*cur->config);
   std::vector<std::string> notices;
   int r = config::set_runtime(*next, w.key, w.value, notices);
   for (const auto& n : notices) syslog(LOG_NOTICE, "%s", n.c_str());
-  if (r != 0) return fail(-r);
+  if (r != 0) return fail(r);
   syslog(LOG_INFO, "set %s=%s", w.key.c_str(), w.value.c_str());
   publish(self, st, std::move(next));
   w.finish(0);

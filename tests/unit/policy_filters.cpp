@@ -47,8 +47,8 @@ TEST_F(PolicyFilters, CreateSkipsRoAndNcModesWithErofs) {
   EXPECT_EQ(create(PolicyId::mfs, bs, p, "/", rnd).branches, Branches{2});
   EXPECT_EQ(create(PolicyId::all, bs, p, "/", rnd).branches, Branches{2});
   const std::vector<BranchFacts> only = {bs[0], bs[1]};
-  EXPECT_EQ(create(PolicyId::ff, only, p, "/", rnd).err, EROFS);
-  EXPECT_EQ(create(PolicyId::epmfs, only, p, "/", rnd).err, EROFS);
+  EXPECT_EQ(create(PolicyId::ff, only, p, "/", rnd).err, -EROFS);
+  EXPECT_EQ(create(PolicyId::epmfs, only, p, "/", rnd).err, -EROFS);
 }
 
 TEST_F(PolicyFilters, CreateSkipsFailedStatvfsWithEnoent) {
@@ -56,7 +56,7 @@ TEST_F(PolicyFilters, CreateSkipsFailedStatvfsWithEnoent) {
   const std::vector<BranchFacts> bs = {statvfs_failed(branch(900)), branch(10)};
   EXPECT_EQ(create(PolicyId::mfs, bs, p, "/", rnd).branches, Branches{1});
   const Pick none = create(PolicyId::ff, {bs[0]}, p, "/", rnd);
-  EXPECT_EQ(none.err, ENOENT);
+  EXPECT_EQ(none.err, -ENOENT);
   EXPECT_TRUE(none.branches.empty());
 }
 
@@ -64,7 +64,7 @@ TEST_F(PolicyFilters, CreateSkipsReadonlyMountWithErofs) {
   const FakeProbe p = everywhere(2, "/");
   const std::vector<BranchFacts> bs = {ro_mount(branch(900)), branch(10)};
   EXPECT_EQ(create(PolicyId::ff, bs, p, "/", rnd).branches, Branches{1});
-  EXPECT_EQ(create(PolicyId::pfrd, {bs[0]}, p, "/", rnd).err, EROFS);
+  EXPECT_EQ(create(PolicyId::pfrd, {bs[0]}, p, "/", rnd).err, -EROFS);
 }
 
 TEST_F(PolicyFilters, CreateSkipsBranchesBelowTheirOwnMinfreespaceWithEnospc) {
@@ -74,13 +74,13 @@ TEST_F(PolicyFilters, CreateSkipsBranchesBelowTheirOwnMinfreespaceWithEnospc) {
   EXPECT_EQ(create(PolicyId::ff, bs, p, "/", rnd).branches, Branches{1});
   EXPECT_EQ(create(PolicyId::mfs, bs, p, "/", rnd).branches, Branches{1});
   EXPECT_EQ(create(PolicyId::all, bs, p, "/", rnd).branches, Branches{1});
-  EXPECT_EQ(create(PolicyId::mfs, {bs[0], bs[2]}, p, "/", rnd).err, ENOSPC);
+  EXPECT_EQ(create(PolicyId::mfs, {bs[0], bs[2]}, p, "/", rnd).err, -ENOSPC);
 }
 
 TEST_F(PolicyFilters, CreateMinfreespaceIsAStrictFloor) {
   const FakeProbe p = everywhere(1, "/");
   EXPECT_EQ(create(PolicyId::ff, {branch(100, 0, 100)}, p, "/", rnd).branches, Branches{0});
-  EXPECT_EQ(create(PolicyId::ff, {branch(99, 0, 100)}, p, "/", rnd).err, ENOSPC);
+  EXPECT_EQ(create(PolicyId::ff, {branch(99, 0, 100)}, p, "/", rnd).err, -ENOSPC);
 }
 
 TEST_F(PolicyFilters, GlobalMinfreespaceAppliedToEveryBranch) {
@@ -101,7 +101,7 @@ TEST_F(PolicyFilters, EpCreateNeedsTheParentPathNonEpDoesNot) {
   EXPECT_EQ(create(PolicyId::epall, bs, p, "/dir", rnd).branches, Branches{1});
   EXPECT_EQ(create(PolicyId::ff, bs, p, "/dir", rnd).branches, Branches{0});
   EXPECT_EQ(create(PolicyId::mfs, bs, p, "/dir", rnd).branches, Branches{0});
-  EXPECT_EQ(create(PolicyId::epff, bs, p, "/other", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::epff, bs, p, "/other", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyFilters, CreateSkipsUnhealthyAsEnoentWithoutProbing) {
@@ -110,9 +110,9 @@ TEST_F(PolicyFilters, CreateSkipsUnhealthyAsEnoentWithoutProbing) {
   EXPECT_EQ(create(PolicyId::epmfs, bs, p, "/", rnd).branches, Branches{1});
   EXPECT_FALSE(p.probed(0));
   EXPECT_EQ(create(PolicyId::mfs, bs, p, "/", rnd).branches, Branches{1});
-  EXPECT_EQ(create(PolicyId::ff, {bs[0]}, p, "/", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::ff, {bs[0]}, p, "/", rnd).err, -ENOENT);
   // Unhealthy does not mask a stronger error elsewhere.
-  EXPECT_EQ(create(PolicyId::ff, {bs[0], branch(1, 0, 5)}, p, "/", rnd).err, ENOSPC);
+  EXPECT_EQ(create(PolicyId::ff, {bs[0], branch(1, 0, 5)}, p, "/", rnd).err, -ENOSPC);
 }
 
 // --- action ---------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ TEST_F(PolicyFilters, ActionSkipsRoButKeepsNc) {
                                        branch(1)};
   EXPECT_EQ(action(PolicyId::epall, bs, p, "/f", rnd).branches, (Branches{1, 2}));
   EXPECT_EQ(action(PolicyId::epff, bs, p, "/f", rnd).branches, Branches{1});
-  EXPECT_EQ(action(PolicyId::epall, {bs[0]}, p, "/f", rnd).err, EROFS);
+  EXPECT_EQ(action(PolicyId::epall, {bs[0]}, p, "/f", rnd).err, -EROFS);
 }
 
 TEST_F(PolicyFilters, ActionNeedsThePathEvenForNonEpNames) {
@@ -134,16 +134,16 @@ TEST_F(PolicyFilters, ActionNeedsThePathEvenForNonEpNames) {
   EXPECT_EQ(action(PolicyId::all, bs, p, "/f", rnd).branches, Branches{1});
   EXPECT_EQ(action(PolicyId::mfs, bs, p, "/f", rnd).branches, Branches{1});
   EXPECT_EQ(action(PolicyId::lup, bs, p, "/f", rnd).branches, Branches{1});
-  EXPECT_EQ(action(PolicyId::ff, bs, p, "/g", rnd).err, ENOENT);
+  EXPECT_EQ(action(PolicyId::ff, bs, p, "/g", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyFilters, ActionSkipsFailedStatvfsAsEnoentAndReadonlyMountAsErofs) {
   const FakeProbe p = everywhere(3, "/f");
   const std::vector<BranchFacts> bs = {statvfs_failed(branch(1)), ro_mount(branch(1)), branch(1)};
   EXPECT_EQ(action(PolicyId::epall, bs, p, "/f", rnd).branches, Branches{2});
-  EXPECT_EQ(action(PolicyId::epall, {bs[0]}, p, "/f", rnd).err, ENOENT);
-  EXPECT_EQ(action(PolicyId::epall, {bs[1]}, p, "/f", rnd).err, EROFS);
-  EXPECT_EQ(action(PolicyId::epall, {bs[0], bs[1]}, p, "/f", rnd).err, EROFS);
+  EXPECT_EQ(action(PolicyId::epall, {bs[0]}, p, "/f", rnd).err, -ENOENT);
+  EXPECT_EQ(action(PolicyId::epall, {bs[1]}, p, "/f", rnd).err, -EROFS);
+  EXPECT_EQ(action(PolicyId::epall, {bs[0], bs[1]}, p, "/f", rnd).err, -EROFS);
 }
 
 TEST_F(PolicyFilters, ActionIgnoresMinfreespace) {
@@ -176,7 +176,7 @@ TEST_F(PolicyFilters, SearchNeedsOnlyExistence) {
   const std::vector<BranchFacts> bs = {branch(1), branch(1), branch(1)};
   EXPECT_EQ(search(PolicyId::ff, bs, p, "/f", rnd).branches, Branches{2});
   EXPECT_EQ(search(PolicyId::all, bs, p, "/f", rnd).branches, Branches{2});
-  EXPECT_EQ(search(PolicyId::ff, bs, p, "/nope", rnd).err, ENOENT);
+  EXPECT_EQ(search(PolicyId::ff, bs, p, "/nope", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyFilters, SpaceBasedSearchSkipsFailedStatvfsOthersDoNot) {
@@ -190,7 +190,7 @@ TEST_F(PolicyFilters, SpaceBasedSearchSkipsFailedStatvfsOthersDoNot) {
   EXPECT_EQ(search(PolicyId::ff, bs, p, "/f", rnd).branches, Branches{0});
   EXPECT_EQ(search(PolicyId::epall, bs, p, "/f", rnd).branches, (Branches{0, 1}));
   EXPECT_EQ(search(PolicyId::newest, bs, p, "/f", rnd).branches, Branches{0});
-  EXPECT_EQ(search(PolicyId::epmfs, {bs[0]}, p, "/f", rnd).err, ENOENT);
+  EXPECT_EQ(search(PolicyId::epmfs, {bs[0]}, p, "/f", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyFilters, SearchSkipsUnhealthyWithoutProbing) {
@@ -199,7 +199,7 @@ TEST_F(PolicyFilters, SearchSkipsUnhealthyWithoutProbing) {
   EXPECT_EQ(search(PolicyId::ff, bs, p, "/f", rnd).branches, Branches{1});
   EXPECT_EQ(search(PolicyId::epall, bs, p, "/f", rnd).branches, Branches{1});
   EXPECT_FALSE(p.probed(0));
-  EXPECT_EQ(search(PolicyId::ff, {bs[0]}, p, "/f", rnd).err, ENOENT);
+  EXPECT_EQ(search(PolicyId::ff, {bs[0]}, p, "/f", rnd).err, -ENOENT);
 }
 
 // --- error precedence: EROFS > ENOSPC > ENOENT, whatever the branch order ----------------------
@@ -212,12 +212,12 @@ TEST_F(PolicyFilters, CreateErrorPrecedenceIsOrderIndependent) {
   for (PolicyId id : {PolicyId::ff, PolicyId::mfs, PolicyId::lus, PolicyId::lup, PolicyId::pfrd,
                       PolicyId::all, PolicyId::rand, PolicyId::epmfs, PolicyId::newest}) {
     SCOPED_TRACE(std::string(to_string(id)));
-    EXPECT_EQ(create(id, {gone, full, rofs}, p, "/", rnd).err, EROFS);
-    EXPECT_EQ(create(id, {rofs, full, gone}, p, "/", rnd).err, EROFS);
-    EXPECT_EQ(create(id, {gone, full}, p, "/", rnd).err, ENOSPC);
-    EXPECT_EQ(create(id, {full, gone}, p, "/", rnd).err, ENOSPC);
-    EXPECT_EQ(create(id, {gone, gone}, p, "/", rnd).err, ENOENT);
-    EXPECT_EQ(create(id, {ro_mount(branch(100)), full}, p, "/", rnd).err, EROFS);
+    EXPECT_EQ(create(id, {gone, full, rofs}, p, "/", rnd).err, -EROFS);
+    EXPECT_EQ(create(id, {rofs, full, gone}, p, "/", rnd).err, -EROFS);
+    EXPECT_EQ(create(id, {gone, full}, p, "/", rnd).err, -ENOSPC);
+    EXPECT_EQ(create(id, {full, gone}, p, "/", rnd).err, -ENOSPC);
+    EXPECT_EQ(create(id, {gone, gone}, p, "/", rnd).err, -ENOENT);
+    EXPECT_EQ(create(id, {ro_mount(branch(100)), full}, p, "/", rnd).err, -EROFS);
   }
 }
 
@@ -225,25 +225,25 @@ TEST_F(PolicyFilters, EachBranchContributesTheErrorOfItsFirstFailingFilter) {
   FakeProbe p;
   p.add(1, "/d");
   // RO mode is checked before the path: a missing path on an RO branch still says EROFS.
-  EXPECT_EQ(create(PolicyId::epmfs, {with_mode(branch(100), BranchMode::RO)}, p, "/d", rnd).err, EROFS);
+  EXPECT_EQ(create(PolicyId::epmfs, {with_mode(branch(100), BranchMode::RO)}, p, "/d", rnd).err, -EROFS);
   // The path is checked before the mount flags and space: missing + read-only mount says ENOENT.
-  EXPECT_EQ(create(PolicyId::epmfs, {ro_mount(branch(100))}, p, "/d", rnd).err, ENOENT);
-  EXPECT_EQ(create(PolicyId::epmfs, {branch(1, 0, 10)}, p, "/d", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::epmfs, {ro_mount(branch(100))}, p, "/d", rnd).err, -ENOENT);
+  EXPECT_EQ(create(PolicyId::epmfs, {branch(1, 0, 10)}, p, "/d", rnd).err, -ENOENT);
   // A read-only mount is checked before space.
   FakeProbe root = everywhere(1, "/");
-  EXPECT_EQ(create(PolicyId::ff, {ro_mount(branch(1, 0, 10))}, root, "/", rnd).err, EROFS);
+  EXPECT_EQ(create(PolicyId::ff, {ro_mount(branch(1, 0, 10))}, root, "/", rnd).err, -EROFS);
   // A failed statvfs hides the (unknown) read-only flag: ENOENT.
-  EXPECT_EQ(create(PolicyId::ff, {ro_mount(statvfs_failed(branch(1)))}, root, "/", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::ff, {ro_mount(statvfs_failed(branch(1)))}, root, "/", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyFilters, ActionErrorPrecedence) {
   FakeProbe p;
   p.add(1, "/f").add(2, "/f");
   const std::vector<BranchFacts> bs = {branch(1), statvfs_failed(branch(1)), ro_mount(branch(1))};
-  EXPECT_EQ(action(PolicyId::epall, bs, p, "/f", rnd).err, EROFS);
-  EXPECT_EQ(action(PolicyId::epall, {bs[0], bs[1]}, p, "/f", rnd).err, ENOENT);
+  EXPECT_EQ(action(PolicyId::epall, bs, p, "/f", rnd).err, -EROFS);
+  EXPECT_EQ(action(PolicyId::epall, {bs[0], bs[1]}, p, "/f", rnd).err, -ENOENT);
   // RO mode wins even where the path is missing.
-  EXPECT_EQ(action(PolicyId::epall, {with_mode(branch(1), BranchMode::RO), bs[1]}, p, "/f", rnd).err, EROFS);
+  EXPECT_EQ(action(PolicyId::epall, {with_mode(branch(1), BranchMode::RO), bs[1]}, p, "/f", rnd).err, -EROFS);
 }
 
 }  // namespace

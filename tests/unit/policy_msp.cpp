@@ -28,7 +28,7 @@ TEST_F(PolicyMsp, UsesTheDeepestLevelThatExistsSomewhere) {
   EXPECT_EQ(create(PolicyId::msplus, bs, p, "/a/b/c", rnd).branches, Branches{0});
   EXPECT_EQ(create(PolicyId::msppfrd, bs, p, "/a/b/c", rnd).branches, Branches{0});
   // Without the walk, the ep variant fails.
-  EXPECT_EQ(create(PolicyId::epmfs, bs, p, "/a/b/c", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::epmfs, bs, p, "/a/b/c", rnd).err, -ENOENT);
 }
 
 TEST_F(PolicyMsp, AppliesTheVariantRuleAtTheQualifyingLevel) {
@@ -52,8 +52,8 @@ TEST_F(PolicyMsp, WalksAllTheWayToRoot) {
 TEST_F(PolicyMsp, StopsAtRootWhenNothingQualifies) {
   const FakeProbe p;
   for (PolicyId id : {PolicyId::mspmfs, PolicyId::msplfs, PolicyId::msplus, PolicyId::msppfrd}) {
-    EXPECT_EQ(create(id, bs, p, "/a/b", rnd).err, ENOENT) << to_string(id);
-    EXPECT_EQ(create(id, bs, p, "/", rnd).err, ENOENT) << to_string(id);
+    EXPECT_EQ(create(id, bs, p, "/a/b", rnd).err, -ENOENT) << to_string(id);
+    EXPECT_EQ(create(id, bs, p, "/", rnd).err, -ENOENT) << to_string(id);
   }
 }
 
@@ -72,21 +72,21 @@ TEST_F(PolicyMsp, FailureErrorMergedAcrossLevelsExceptMsppfrd) {
   p.add(0, "/a/b");
   std::vector<BranchFacts> b = bs;
   b[0].minfreespace = 1000;
-  EXPECT_EQ(create(PolicyId::mspmfs, b, p, "/a/b/c", rnd).err, ENOSPC);
-  EXPECT_EQ(create(PolicyId::msplfs, b, p, "/a/b/c", rnd).err, ENOSPC);
-  EXPECT_EQ(create(PolicyId::msplus, b, p, "/a/b/c", rnd).err, ENOSPC);
-  EXPECT_EQ(create(PolicyId::msppfrd, b, p, "/a/b/c", rnd).err, ENOENT);
+  EXPECT_EQ(create(PolicyId::mspmfs, b, p, "/a/b/c", rnd).err, -ENOSPC);
+  EXPECT_EQ(create(PolicyId::msplfs, b, p, "/a/b/c", rnd).err, -ENOSPC);
+  EXPECT_EQ(create(PolicyId::msplus, b, p, "/a/b/c", rnd).err, -ENOSPC);
+  EXPECT_EQ(create(PolicyId::msppfrd, b, p, "/a/b/c", rnd).err, -ENOENT);
   // When the root level itself fails with ENOSPC, msppfrd reports it.
   p.add(0, "/");
-  EXPECT_EQ(create(PolicyId::msppfrd, b, p, "/a/b/c", rnd).err, ENOSPC);
+  EXPECT_EQ(create(PolicyId::msppfrd, b, p, "/a/b/c", rnd).err, -ENOSPC);
 }
 
 TEST_F(PolicyMsp, ActionAndSearchDoNotWalk) {
   FakeProbe p;
   p.add(0, "/a").add(1, "/a/b");
   for (PolicyId id : {PolicyId::mspmfs, PolicyId::msplfs, PolicyId::msplus, PolicyId::msppfrd}) {
-    EXPECT_EQ(action(id, bs, p, "/a/b/c", rnd).err, ENOENT) << to_string(id);
-    EXPECT_EQ(search(id, bs, p, "/a/b/c", rnd).err, ENOENT) << to_string(id);
+    EXPECT_EQ(action(id, bs, p, "/a/b/c", rnd).err, -ENOENT) << to_string(id);
+    EXPECT_EQ(search(id, bs, p, "/a/b/c", rnd).err, -ENOENT) << to_string(id);
     EXPECT_EQ(action(id, bs, p, "/a/b", rnd).branches, Branches{1}) << to_string(id);
     EXPECT_EQ(search(id, bs, p, "/a/b", rnd).branches, Branches{1}) << to_string(id);
   }

@@ -100,7 +100,7 @@ TEST(PolicyRandom, RandPicksOneOfTheAllSet) {
     EXPECT_EQ(search(PolicyId::eprand, bs, p, "/d", s).branches, Branches{ep[d]});
   }
   ScriptedRandom r;
-  EXPECT_EQ(create(PolicyId::rand, {bs[3]}, p, "/d", r).err, EROFS);
+  EXPECT_EQ(create(PolicyId::rand, {bs[3]}, p, "/d", r).err, -EROFS);
   EXPECT_TRUE(r.bounds.empty()) << "no draw when nothing qualifies";
 }
 

@@ -60,7 +60,7 @@ TEST(PolicySemantics, CreateEveryPolicy) {
             {PolicyId::epmfs, 0, 0, {2}},
             {PolicyId::eppfrd, 309, 0, {2}},  // ep sum 330: cum 10,310,330
             {PolicyId::eprand, 2, 0, {3}},    // {0,2,3}[2]
-            {PolicyId::erofs, 0, EROFS, {}},
+            {PolicyId::erofs, 0, -EROFS, {}},
             {PolicyId::ff, 0, 0, {0}},
             {PolicyId::lfs, 0, 0, {0}},
             {PolicyId::lus, 0, 0, {3}},
@@ -87,7 +87,7 @@ TEST(PolicySemantics, ActionEveryPolicy) {
             {PolicyId::epmfs, 0, 0, {2}},
             {PolicyId::eppfrd, 310, 0, {3}},
             {PolicyId::eprand, 1, 0, {2}},
-            {PolicyId::erofs, 0, EROFS, {}},
+            {PolicyId::erofs, 0, -EROFS, {}},
             {PolicyId::ff, 0, 0, {0}},
             {PolicyId::lfs, 0, 0, {0}},
             {PolicyId::lus, 0, 0, {3}},
@@ -114,7 +114,7 @@ TEST(PolicySemantics, SearchEveryPolicy) {
             {PolicyId::epmfs, 0, 0, {2}},
             {PolicyId::eppfrd, 329, 0, {3}},
             {PolicyId::eprand, 0, 0, {0}},
-            {PolicyId::erofs, 0, EROFS, {}},
+            {PolicyId::erofs, 0, -EROFS, {}},
             {PolicyId::ff, 0, 0, {0}},
             {PolicyId::lfs, 0, 0, {0}},
             {PolicyId::lus, 0, 0, {3}},
@@ -136,7 +136,7 @@ TEST(PolicySemantics, NothingExistsAnswersEnoentExceptErofs) {
     const auto id = static_cast<PolicyId>(i);
     SCOPED_TRACE(std::string(to_string(id)));
     ScriptedRandom rnd;
-    const int want = id == PolicyId::erofs ? EROFS : ENOENT;
+    const int want = id == PolicyId::erofs ? -EROFS : -ENOENT;
     EXPECT_EQ(action(id, pool(), empty, "/x", rnd).err, want);
     EXPECT_EQ(search(id, pool(), empty, "/x", rnd).err, want);
     const Pick c = create(id, pool(), empty, "/x", rnd);
@@ -155,7 +155,7 @@ TEST(PolicySemantics, EmptyPoolIsEnoent) {
   ScriptedRandom rnd;
   for (size_t i = 0; i < kPolicyCount; ++i) {
     const auto id = static_cast<PolicyId>(i);
-    const int want = id == PolicyId::erofs ? EROFS : ENOENT;
+    const int want = id == PolicyId::erofs ? -EROFS : -ENOENT;
     EXPECT_EQ(create(id, {}, p, "/", rnd).err, want) << to_string(id);
     EXPECT_EQ(action(id, {}, p, "/", rnd).err, want) << to_string(id);
     EXPECT_EQ(search(id, {}, p, "/", rnd).err, want) << to_string(id);

@@ -105,7 +105,7 @@ TEST_F(PolicyTies, NewestUsesNanosecondsAndOnlyEligibleBranches) {
   EXPECT_EQ(search(PolicyId::newest, bs, q, "/f", rnd).branches, Branches{2});
   bs[1].mode = BranchMode::NC;  // NC: out of create, still in action
   bs[0].mode = BranchMode::NC;
-  EXPECT_EQ(create(PolicyId::newest, bs, q, "/f", rnd).err, EROFS);
+  EXPECT_EQ(create(PolicyId::newest, bs, q, "/f", rnd).err, -EROFS);
   EXPECT_EQ(action(PolicyId::newest, bs, q, "/f", rnd).branches, Branches{0});
 }
 
@@ -116,14 +116,14 @@ TEST_F(PolicyTies, NewestTreatsAVanishedMtimeAsMissing) {
   EXPECT_EQ(search(PolicyId::newest, bs, q, "/f", rnd).branches, Branches{0});
   FakeProbe only;
   only.add_without_mtime(0, "/f");
-  EXPECT_EQ(search(PolicyId::newest, {branch(1)}, only, "/f", rnd).err, ENOENT);
-  EXPECT_EQ(action(PolicyId::newest, {branch(1)}, only, "/f", rnd).err, ENOENT);
+  EXPECT_EQ(search(PolicyId::newest, {branch(1)}, only, "/f", rnd).err, -ENOENT);
+  EXPECT_EQ(action(PolicyId::newest, {branch(1)}, only, "/f", rnd).err, -ENOENT);
   // The precedence-merged error of the filtered-out branches still stands.
   std::vector<BranchFacts> two = {branch(1), branch(1)};
   two[1].readonly_fs = true;
   FakeProbe r;
   r.add_without_mtime(0, "/f").add(1, "/f", 3);
-  EXPECT_EQ(action(PolicyId::newest, two, r, "/f", rnd).err, EROFS);
+  EXPECT_EQ(action(PolicyId::newest, two, r, "/f", rnd).err, -EROFS);
 }
 
 TEST_F(PolicyTies, FirstFoundFollowsPoolOrder) {
