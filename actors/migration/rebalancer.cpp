@@ -3,7 +3,6 @@
 #include "actors/migration/rebalancer.hpp"
 
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <ftw.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
@@ -17,7 +16,6 @@
 #include <cstring>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
@@ -28,39 +26,18 @@
 #include "messages/clock.hpp"
 #include "messages/open_files.hpp"
 #include "messages/staging.hpp"
+#include "policy/rebalance_plan.hpp"
 
 namespace mfs {
 namespace {
 
-constexpr uint64_t kReserve = 1 << 20;  // a target keeps at least this much free after a move
 constexpr int kMaxRounds = 10000;
 
-std::vector<std::string> split_patterns(const std::string& s) {
-  std::vector<std::string> out;
-  for (size_t pos = 0; pos <= s.size();) {
-    size_t bar = s.find('|', pos);
-    if (bar == std::string::npos) bar = s.size();
-    if (bar > pos) out.push_back(s.substr(pos, bar - pos));
-    pos = bar + 1;
-  }
-  return out;
-}
-
-bool matches_any(const std::vector<std::string>& pats, const std::string& path) {
-  for (const auto& p : pats)
-    if (::fnmatch(p.c_str(), path.c_str(), 0) == 0) return true;
-  return false;
-}
-
-struct FileFact {
-  std::string path;
-  uint64_t size = 0;
-  uint64_t charged = 0;  // bytes it occupies (st_blocks)
-  nlink_t nlink = 1;
-};
+using policy::RebalanceBranch;
+using policy::RebalanceFile;
 
 // Regular files of one branch (staging folder and other mounts excluded), by pool path.
-thread_local std::vector<FileFact>* g_scan = nullptr;
+thread_local std::vector<RebalanceFile>* g_scan = nullptr;
 thread_local size_t g_root_len = 0;
 
 int scan_entry(const char* fpath, const struct stat* st, int type, struct FTW*) {
@@ -68,13 +45,13 @@ int scan_entry(const char* fpath, const struct stat* st, int type, struct FTW*) 
   if (rel.empty()) return FTW_CONTINUE;
   if (type == FTW_D && rel == kStagingPath) return FTW_SKIP_SUBTREE;
   if (type == FTW_F && S_ISREG(st->st_mode))
-    g_scan->push_back(FileFact{rel, static_cast<uint64_t>(st->st_size),
+    g_scan->push_back(RebalanceFile{rel, static_cast<uint64_t>(st->st_size),
                                static_cast<uint64_t>(st->st_blocks) * 512, st->st_nlink});
   return FTW_CONTINUE;
 }
 
-std::vector<FileFact> scan_branch(const std::string& root) {
-  std::vector<FileFact> out;
+std::vector<RebalanceFile> scan_branch(const std::string& root) {
+  std::vector<RebalanceFile> out;
   g_scan = &out;
   g_root_len = root.size();
   ::nftw(root.c_str(), scan_entry, 32, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
@@ -82,18 +59,9 @@ std::vector<FileFact> scan_branch(const std::string& root) {
   return out;
 }
 
-struct BranchFigures {
-  std::string path;
-  int root_fd = -1;
-  bool source = false;  // files may leave it (RW, NC)
-  bool target = false;  // files may arrive (RW)
-  double used = 0, total = 0, avail = 0;
-  double pct() const { return total > 0 ? 100.0 * used / total : 0; }
-};
-
-bool measure(BranchFigures& b) {
+bool measure(int root_fd, RebalanceBranch& b) {
   struct statvfs vs {};
-  if (::fstatvfs(b.root_fd, &vs) < 0 || vs.f_blocks == 0) return false;
+  if (::fstatvfs(root_fd, &vs) < 0 || vs.f_blocks == 0) return false;
   b.total = static_cast<double>(vs.f_blocks) * vs.f_frsize;
   b.used = static_cast<double>(vs.f_blocks - vs.f_bfree) * vs.f_frsize;
   b.avail = static_cast<double>(vs.f_bavail) * vs.f_frsize;
@@ -101,61 +69,29 @@ bool measure(BranchFigures& b) {
 }
 
 // Healthy, measurable branches; read-only ones take no part (their files cannot leave).
-std::vector<BranchFigures> measure_pool(const PoolSnapshot& snap) {
-  std::vector<BranchFigures> out;
+std::vector<RebalanceBranch> measure_pool(const PoolSnapshot& snap) {
+  std::vector<RebalanceBranch> out;
   for (const auto& slot : snap.branches) {
     if (slot.mode == BranchMode::RO || !slot.rt->healthy() || slot.rt->readonly_fs()) continue;
-    BranchFigures b;
+    RebalanceBranch b;
     b.path = slot.path;
-    b.root_fd = slot.rt->root_fd();
     b.source = true;
     b.target = slot.mode == BranchMode::RW;
-    if (measure(b)) out.push_back(b);
+    if (measure(slot.rt->root_fd(), b)) out.push_back(b);
   }
   return out;
 }
 
-double spread_of(const std::vector<BranchFigures>& bs) {
-  if (bs.size() < 2) return 0;
-  double lo = 100, hi = 0;
-  for (const auto& b : bs) {
-    lo = std::min(lo, b.pct());
-    hi = std::max(hi, b.pct());
-  }
-  return hi - lo;
-}
-
 // Space as the run sees it: measured when a branch is first seen, then changed by the bytes the
 // run moves. statvfs lags behind: an unlinked source stays allocated while anything holds it
-// open (the bridge keeps released descriptors for a grace period), and re-measuring would move
-// the same bytes twice.
+// open, and re-measuring would move the same bytes twice.
 struct Space {
   double used = 0, avail = 0;
 };
 using SpaceModel = std::map<std::string, Space>;
 
-double model_spread(const PoolSnapshot& snap, const SpaceModel& model) {
-  auto bs = measure_pool(snap);
-  for (auto& b : bs)
-    if (auto it = model.find(b.path); it != model.end()) {
-      b.used = it->second.used;
-      b.avail = it->second.avail;
-    }
-  return spread_of(bs);
-}
-
-struct Plan {
-  std::vector<Rebalancer::Move> moves;
-  double spread = 0;  // before the plan
-  std::set<std::string> links, copies;
-};
-
-// Greedy simulation: while the spread exceeds the threshold, move from the fullest branch to
-// the emptiest the largest file that does not overshoot their balance point (or the smallest
-// that still narrows the gap). Each move strictly narrows that pair, so this ends.
-Plan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
-               const std::set<std::string>& exclude, SpaceModel& model) {
-  Plan plan;
+// The pool's branches with the model's figures; branches seen first are added to the model.
+std::vector<RebalanceBranch> modelled_pool(const PoolSnapshot& snap, SpaceModel& model) {
   auto bs = measure_pool(snap);
   for (auto& b : bs) {
     auto it = model.find(b.path);
@@ -166,107 +102,40 @@ Plan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
       b.avail = it->second.avail;
     }
   }
-  plan.spread = spread_of(bs);
-  if (bs.size() < 2 || plan.spread <= cfg.rebalance_threshold) return plan;
-  auto include = split_patterns(cfg.rebalance_include);
-  auto excl = split_patterns(cfg.rebalance_exclude);
-  // Every branch (read-only ones too) counts for "present on several branches".
-  std::unordered_map<std::string, int> copies;
-  std::vector<std::vector<FileFact>> files(bs.size());
+  return bs;
+}
+
+policy::RebalanceLimits limits_of(const config::Config& cfg) {
+  policy::RebalanceLimits lim;
+  lim.threshold = cfg.rebalance_threshold;
+  lim.include = cfg.rebalance_include;
+  lim.exclude = cfg.rebalance_exclude;
+  lim.min_size = cfg.rebalance_min_size;
+  lim.max_size = cfg.rebalance_max_size;
+  return lim;
+}
+
+// Measures, and scans every branch only when the spread calls for moves.
+policy::RebalancePlan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
+                                const std::set<std::string>& skip, SpaceModel& model) {
+  auto bs = modelled_pool(snap, model);
+  auto lim = limits_of(cfg);
+  if (bs.size() < 2 || policy::spread_of(bs) <= lim.threshold) {
+    policy::RebalancePlan none;
+    none.spread = policy::spread_of(bs);
+    return none;
+  }
+  std::vector<std::string> other_paths;  // files of branches taking no part
   for (const auto& slot : snap.branches) {
     auto it = std::find_if(bs.begin(), bs.end(), [&](const auto& b) { return b.path == slot.path; });
     auto facts = scan_branch(slot.path);
-    for (const auto& f : facts) ++copies[f.path];
-    if (it != bs.end()) files[static_cast<size_t>(it - bs.begin())] = std::move(facts);
-  }
-  // Candidates by size, per branch.
-  std::vector<std::multimap<uint64_t, FileFact>> cand(bs.size());
-  for (size_t i = 0; i < bs.size(); ++i) {
-    if (!bs[i].source) continue;
-    for (auto& f : files[i]) {
-      if (exclude.count(f.path)) continue;
-      if (!include.empty() && !matches_any(include, f.path)) continue;
-      if (matches_any(excl, f.path)) continue;
-      if (f.size < cfg.rebalance_min_size) continue;
-      if (cfg.rebalance_max_size && f.size > cfg.rebalance_max_size) continue;
-      if (f.nlink > 1) {
-        plan.links.insert(f.path);
-        continue;
-      }
-      if (copies[f.path] > 1) {
-        plan.copies.insert(f.path);
-        continue;
-      }
-      cand[i].emplace(f.size, f);
+    if (it != bs.end()) {
+      it->files = std::move(facts);
+    } else {
+      for (auto& f : facts) other_paths.push_back(std::move(f.path));
     }
   }
-  std::vector<bool> exhausted(bs.size(), false);
-  while (plan.moves.size() < 1000000) {
-    if (spread_of(bs) <= cfg.rebalance_threshold) break;
-    int F = -1, E = -1;
-    for (size_t i = 0; i < bs.size(); ++i)
-      if (bs[i].source && !exhausted[i] && !cand[i].empty() && (F < 0 || bs[i].pct() > bs[F].pct()))
-        F = static_cast<int>(i);
-    if (F < 0) break;
-    for (size_t i = 0; i < bs.size(); ++i)
-      if (static_cast<int>(i) != F && bs[i].target && (E < 0 || bs[i].pct() < bs[E].pct()))
-        E = static_cast<int>(i);
-    if (E < 0 || bs[E].pct() >= bs[F].pct()) break;
-    auto& f = bs[F];
-    auto& e = bs[E];
-    double best = (f.used * e.total - e.used * f.total) / (f.total + e.total);
-    auto fits = [&](const FileFact& x) { return static_cast<double>(x.size + kReserve) <= e.avail; };
-    auto& c = cand[F];
-    // The largest file not past the balance point, or the smallest past it (still narrowing
-    // the gap). Below is preferred while the files below can close the gap together (the
-    // next moves refine it); otherwise whichever leaves the pool's spread smaller now.
-    auto below = c.end(), above = c.end();
-    for (auto it = c.upper_bound(static_cast<uint64_t>(best)); it != c.begin();) {
-      --it;
-      if (fits(it->second)) {
-        below = it;
-        break;
-      }
-    }
-    for (auto it = c.upper_bound(static_cast<uint64_t>(best));
-         it != c.end() && static_cast<double>(it->first) < 2 * best; ++it)
-      if (fits(it->second)) {
-        above = it;
-        break;
-      }
-    auto spread_after = [&](uint64_t size) {
-      double b = static_cast<double>(size);
-      f.used -= b;
-      e.used += b;
-      double s = spread_of(bs);
-      f.used += b;
-      e.used -= b;
-      return s;
-    };
-    double small_total = 0;
-    for (auto it = c.begin(); it != c.end() && static_cast<double>(it->first) <= best &&
-                              small_total < best;
-         ++it)
-      small_total += static_cast<double>(it->first);
-    auto pick = below;
-    if (above != c.end() &&
-        (below == c.end() ||
-         (small_total < best && spread_after(above->first) < spread_after(below->first))))
-      pick = above;
-    if (pick == c.end()) {
-      exhausted[F] = true;
-      continue;
-    }
-    const FileFact& x = pick->second;
-    double charged = static_cast<double>(std::max<uint64_t>(x.charged, x.size));
-    plan.moves.push_back({x.path, f.path, e.path, x.size, static_cast<uint64_t>(charged)});
-    f.used -= charged;
-    f.avail += charged;
-    e.used += charged;
-    e.avail -= charged;
-    c.erase(pick);
-  }
-  return plan;
+  return policy::plan_rebalance(std::move(bs), other_paths, skip, lim);
 }
 
 const BranchSlot* slot_of(const PoolSnapshot& snap, const std::string& path) {
@@ -344,7 +213,7 @@ void Rebalancer::run() {
     }
     auto snap = store_.get();
     set_state("planning");
-    Plan plan = make_plan(*snap, *snap->config, failed, model);
+    auto plan = make_plan(*snap, *snap->config, failed, model);
     links.insert(plan.links.begin(), plan.links.end());
     copies.insert(plan.copies.begin(), plan.copies.end());
     {
@@ -401,7 +270,7 @@ void Rebalancer::run() {
       pause(1000);  // open files are retried until they close (or a stop)
     }
   }
-  double spread = model_spread(*store_.get(), model);
+  double spread = policy::spread_of(modelled_pool(*store_.get(), model));
   std::lock_guard lk(mu_);
   if (!dry_run) p_.spread = spread;
   p_.state = end_state;

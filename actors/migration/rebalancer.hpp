@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/coordinator/snapshot_store.hpp"
+#include "policy/rebalance_plan.hpp"
 
 namespace mfs {
 
@@ -33,12 +34,7 @@ class Rebalancer {
   // plan (up to ~48 KB) only when asked, as the stats detail must stay under 64 KiB.
   std::string progress_json(bool with_plan = false) const;
 
-  struct Move {
-    std::string path;
-    std::string src, dst;  // branch paths
-    uint64_t bytes = 0;
-    uint64_t charged = 0;  // space it takes (allocated blocks)
-  };
+  using Move = policy::RebalanceMove;
 
  private:
   enum class Outcome { moved, open, skipped, failed, stopped };
