@@ -3,7 +3,6 @@
 #include "actors/migration/rebalancer.hpp"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -21,6 +20,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/file_mover.hpp"
 #include "actors/migration/move_journal.hpp"
+#include "actors/migration/rebalance_scan.hpp"
 #include "actors/migration/test_hooks.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
@@ -34,30 +34,6 @@ namespace {
 constexpr int kMaxRounds = 10000;
 
 using policy::RebalanceBranch;
-using policy::RebalanceFile;
-
-// Regular files of one branch (staging folder and other mounts excluded), by pool path.
-thread_local std::vector<RebalanceFile>* g_scan = nullptr;
-thread_local size_t g_root_len = 0;
-
-int scan_entry(const char* fpath, const struct stat* st, int type, struct FTW*) {
-  std::string rel = fpath + g_root_len;
-  if (rel.empty()) return FTW_CONTINUE;
-  if (type == FTW_D && rel == kStagingPath) return FTW_SKIP_SUBTREE;
-  if (type == FTW_F && S_ISREG(st->st_mode))
-    g_scan->push_back(RebalanceFile{rel, static_cast<uint64_t>(st->st_size),
-                               static_cast<uint64_t>(st->st_blocks) * 512, st->st_nlink});
-  return FTW_CONTINUE;
-}
-
-std::vector<RebalanceFile> scan_branch(const std::string& root) {
-  std::vector<RebalanceFile> out;
-  g_scan = &out;
-  g_root_len = root.size();
-  ::nftw(root.c_str(), scan_entry, 32, FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
-  g_scan = nullptr;
-  return out;
-}
 
 bool measure(int root_fd, RebalanceBranch& b) {
   struct statvfs vs {};
