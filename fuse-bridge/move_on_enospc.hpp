@@ -1,6 +1,7 @@
-// moveonenospc (FEATURES.md §4.8): a write that hit ENOSPC/EDQUOT hands its data to a migration
-// actor, which moves the file to a branch with room, swaps every handle's descriptor, retries
-// the write and answers. The FUSE thread returns at once.
+// moveonenospc (FEATURES.md §4.8), the bridge's glue: a write that hit ENOSPC/EDQUOT hands its
+// data, handle and reply to the migration (actors/migration/move_on_enospc.hpp), which moves
+// the file, has every handle follow it, retries the write and answers. The FUSE thread returns
+// at once.
 #pragma once
 #include <sys/types.h>
 
@@ -10,7 +11,7 @@
 namespace mfs::bridge {
 
 // Takes over the request: `reply` is answered later, by the migration (the original error if
-// the move fails; `original_err` is its -errno). Copies `buf`, which dies with the handler.
+// the move fails). Copies `buf`, which dies with the handler.
 void start_move(Bridge& b, Reply& reply, FileHandle& h, const char* buf, size_t size, off_t off,
                 int original_err);
 

@@ -1,5 +1,5 @@
-// The copy step of a move: staging file, data (copy_file_range in chunks, then read/write),
-// metadata, verify, rename into place.
+// The steps of a move: staging file, data (copy_file_range in chunks, then read/write),
+// metadata, verify, rename into place, source unlink; and move_file, which runs them in order.
 #include "actors/migration/file_mover.hpp"
 
 #include <errno.h>
@@ -162,6 +162,30 @@ int copy_to_branch(int src_root, int dst_root, const std::string& path) {
   }
   rmdir(dst_root, kStagingPath);  // only if empty: other moves may be using it
   return r;
+}
+
+void release_staging(int root_fd) { rmdir(root_fd, kStagingPath); }
+
+MoveResult move_file(int src_root, int dst_root, const std::string& path,
+                     const std::string& staged_name, unsigned rename_flags,
+                     const MoveHooks& hooks) {
+  StagedFile staged;
+  if (int r = stage_copy(src_root, dst_root, path, staged_name, staged, hooks.progress); r < 0)
+    return {r, MoveStep::copy};
+  auto drop = [&](int err, MoveStep step) {
+    unlink(dst_root, staged.name);
+    return MoveResult{err, step};
+  };
+  if (hooks.staged)
+    if (int r = hooks.staged(staged); r < 0) return drop(r, MoveStep::staged);
+  if (hooks.hold && !hooks.hold()) return drop(-EBUSY, MoveStep::hold);
+  if (!source_unchanged(src_root, path, staged)) return drop(-EAGAIN, MoveStep::verify);
+  if (int r = commit_staged(src_root, dst_root, staged, path, rename_flags); r < 0)
+    return drop(r, MoveStep::rename);
+  if (hooks.committed) hooks.committed();
+  int r = unlink(src_root, path);
+  test_hooks::crash_point("source-unlinked");
+  return r < 0 ? MoveResult{r, MoveStep::unlink} : MoveResult{};
 }
 
 }  // namespace mfs::fs

@@ -147,7 +147,7 @@ void sweep_staging(int root_fd, std::vector<std::string>& log, const std::string
     if (fs::lstat(root_fd, p, st) == 0 && !S_ISDIR(st.st_mode) && fs::unlink(root_fd, p) == 0)
       log.push_back("recovery: removed leftover " + branch + p);
   }
-  release_staging(root_fd);
+  fs::release_staging(root_fd);
 }
 
 }  // namespace
@@ -176,7 +176,6 @@ int journal_clear(int src_root) {
   return 0;
 }
 
-void release_staging(int root_fd) { fs::rmdir(root_fd, kStagingPath); }
 
 std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, int>>& branches) {
   std::vector<std::string> log;

@@ -25,8 +25,6 @@ struct MoveRecord {
 int journal_write(int src_root, const MoveRecord& rec);
 // Removes it (fsync dir). 0 or -errno.
 int journal_clear(int src_root);
-// Removes the staging folder if it is empty.
-void release_staging(int root_fd);
 
 // Start-up recovery over every branch (path, O_PATH root fd): for each journal, the staged copy
 // still in staging is deleted; a copy already renamed into place (inode matches) is kept and

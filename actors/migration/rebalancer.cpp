@@ -21,7 +21,6 @@
 #include "actors/migration/file_mover.hpp"
 #include "actors/migration/move_journal.hpp"
 #include "actors/migration/rebalance_scan.hpp"
-#include "actors/migration/test_hooks.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
 #include "messages/open_files.hpp"
@@ -277,10 +276,13 @@ Rebalancer::Outcome Rebalancer::execute(const Move& m) {
     p_.current_size = static_cast<uint64_t>(st.st_size);
   }
   MoveRecord rec{"staging", m.src, m.dst, m.path, fs::staging_name(m.path), st.st_ino, 0};
-  auto fail = [&](int err, const char* step) {
+  auto release = [&] {
     journal_clear(sfd);
-    release_staging(sfd);
-    release_staging(dfd);
+    fs::release_staging(sfd);
+    fs::release_staging(dfd);
+  };
+  auto fail = [&](int err, const char* step) {
+    release();
     if (err == -ECANCELED) return Outcome::stopped;
     std::lock_guard lk(mu_);
     p_.last_error = m.path + ": " + step + ": " + std::strerror(-err);
@@ -288,53 +290,52 @@ Rebalancer::Outcome Rebalancer::execute(const Move& m) {
     return Outcome::failed;
   };
   if (int r = journal_write(sfd, rec); r < 0) return fail(r, "journal");
-  fs::StagedFile staged;
-  int r = fs::stage_copy(sfd, dfd, m.path, rec.staged, staged, [this](uint64_t copied) {
+  // From the hold to the source unlink, opens of this path wait (microseconds).
+  std::unique_ptr<OpenFiles::Pin> pin;
+  fs::MoveHooks hooks;
+  hooks.progress = [this](uint64_t copied) {
     std::lock_guard lk(mu_);
     p_.current_bytes = copied;
     return !stop_.load();
-  });
-  if (r < 0) return fail(r, "copy");
-  rec.phase = "staged";
-  rec.staged_ino = staged.ino;
-  if (r = journal_write(sfd, rec); r < 0) {
-    fs::unlink(dfd, staged.name);
-    return fail(r, "journal");
+  };
+  hooks.staged = [&](const fs::StagedFile& staged) {
+    rec.phase = "staged";
+    rec.staged_ino = staged.ino;
+    return journal_write(sfd, rec);
+  };
+  hooks.hold = [&] { return !of || (pin = of->pin_closed(m.path)) != nullptr; };
+  hooks.committed = [&] {
+    rec.phase = "committed";
+    journal_write(sfd, rec);
+  };
+  auto res = fs::move_file(sfd, dfd, m.path, rec.staged, RENAME_NOREPLACE, hooks);
+  switch (res.step) {
+    case fs::MoveStep::copy:
+      return fail(res.err, "copy");
+    case fs::MoveStep::staged:
+      return fail(res.err, "journal");
+    case fs::MoveStep::hold:
+      release();
+      return Outcome::open;
+    case fs::MoveStep::verify:
+      return fail(res.err, "source changed");
+    case fs::MoveStep::rename:
+      return fail(res.err, "rename");
+    case fs::MoveStep::unlink:
+      // The copy stays (the file is whole on the target); the journal clears as recovery would.
+      syslog(LOG_WARNING, "rebalance: %s: unlink of the source failed: %s", m.path.c_str(),
+             std::strerror(-res.err));
+      break;
+    case fs::MoveStep::done:
+      break;
   }
-  // From here to the source unlink, opens of this path wait (microseconds).
-  std::unique_ptr<OpenFiles::Pin> pin;
-  if (of && !(pin = of->pin_closed(m.path))) {
-    fs::unlink(dfd, staged.name);
-    journal_clear(sfd);
-    release_staging(sfd);
-    release_staging(dfd);
-    return Outcome::open;
-  }
-  if (!fs::source_unchanged(sfd, m.path, staged)) {
-    fs::unlink(dfd, staged.name);
-    return fail(-EAGAIN, "source changed");
-  }
-  if (r = fs::commit_staged(sfd, dfd, staged, m.path, RENAME_NOREPLACE); r < 0) {
-    fs::unlink(dfd, staged.name);
-    return fail(r, "rename");
-  }
-  rec.phase = "committed";
-  journal_write(sfd, rec);
-  if (r = fs::unlink(sfd, m.path); r < 0) {
-    // The copy stays (the file is whole on the target); the journal clears as recovery would.
-    syslog(LOG_WARNING, "rebalance: %s: unlink of the source failed: %s", m.path.c_str(),
-           std::strerror(-r));
-  }
-  test_hooks::crash_point("source-unlinked");
   src->rt->cache.put(m.path, false);
   dst->rt->cache.put(m.path, true);
   src->rt->refresh_wanted = true;
   dst->rt->refresh_wanted = true;
   pin.reset();
-  journal_clear(sfd);
-  release_staging(sfd);
-  release_staging(dfd);
-  return r < 0 ? Outcome::failed : Outcome::moved;
+  release();
+  return res.err < 0 ? Outcome::failed : Outcome::moved;
 }
 
 std::string Rebalancer::progress_json(bool with_plan) const {
