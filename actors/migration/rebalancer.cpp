@@ -1,145 +1,36 @@
-// Rebalance: scan, plan by simulation, move one file at a time through the staging folder and
-// the intent journal. See rebalancer.hpp.
+// Rebalance runs: rounds of survey and plan, then one move at a time through the shared move
+// routine and the intent journal, with the progress kept up to date. See rebalancer.hpp.
 #include "actors/migration/rebalancer.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
-#include <map>
 #include <set>
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/file_mover.hpp"
 #include "actors/migration/move_journal.hpp"
+#include "actors/migration/rebalance_progress.hpp"
 #include "actors/migration/rebalance_scan.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
 #include "messages/open_files.hpp"
-#include "messages/staging.hpp"
-#include "policy/rebalance_plan.hpp"
 
 namespace mfs {
 namespace {
 
 constexpr int kMaxRounds = 10000;
 
-using policy::RebalanceBranch;
-
-bool measure(int root_fd, RebalanceBranch& b) {
-  struct statvfs vs {};
-  if (::fstatvfs(root_fd, &vs) < 0 || vs.f_blocks == 0) return false;
-  b.total = static_cast<double>(vs.f_blocks) * vs.f_frsize;
-  b.used = static_cast<double>(vs.f_blocks - vs.f_bfree) * vs.f_frsize;
-  b.avail = static_cast<double>(vs.f_bavail) * vs.f_frsize;
-  return true;
-}
-
-// Healthy, measurable branches; read-only ones take no part (their files cannot leave).
-std::vector<RebalanceBranch> measure_pool(const PoolSnapshot& snap) {
-  std::vector<RebalanceBranch> out;
-  for (const auto& slot : snap.branches) {
-    if (slot.mode == BranchMode::RO || !slot.rt->healthy() || slot.rt->readonly_fs()) continue;
-    RebalanceBranch b;
-    b.path = slot.path;
-    b.source = true;
-    b.target = slot.mode == BranchMode::RW;
-    if (measure(slot.rt->root_fd(), b)) out.push_back(b);
-  }
-  return out;
-}
-
-// Space as the run sees it: measured when a branch is first seen, then changed by the bytes the
-// run moves. statvfs lags behind: an unlinked source stays allocated while anything holds it
-// open, and re-measuring would move the same bytes twice.
-struct Space {
-  double used = 0, avail = 0;
-};
-using SpaceModel = std::map<std::string, Space>;
-
-// The pool's branches with the model's figures; branches seen first are added to the model.
-std::vector<RebalanceBranch> modelled_pool(const PoolSnapshot& snap, SpaceModel& model) {
-  auto bs = measure_pool(snap);
-  for (auto& b : bs) {
-    auto it = model.find(b.path);
-    if (it == model.end()) {
-      model[b.path] = {b.used, b.avail};
-    } else {
-      b.used = it->second.used;
-      b.avail = it->second.avail;
-    }
-  }
-  return bs;
-}
-
-policy::RebalanceLimits limits_of(const config::Config& cfg) {
-  policy::RebalanceLimits lim;
-  lim.threshold = cfg.rebalance_threshold;
-  lim.include = cfg.rebalance_include;
-  lim.exclude = cfg.rebalance_exclude;
-  lim.min_size = cfg.rebalance_min_size;
-  lim.max_size = cfg.rebalance_max_size;
-  return lim;
-}
-
-// Measures, and scans every branch only when the spread calls for moves.
-policy::RebalancePlan make_plan(const PoolSnapshot& snap, const config::Config& cfg,
-                                const std::set<std::string>& skip, SpaceModel& model) {
-  auto bs = modelled_pool(snap, model);
-  auto lim = limits_of(cfg);
-  if (bs.size() < 2 || policy::spread_of(bs) <= lim.threshold) {
-    policy::RebalancePlan none;
-    none.spread = policy::spread_of(bs);
-    return none;
-  }
-  std::vector<std::string> other_paths;  // files of branches taking no part
-  for (const auto& slot : snap.branches) {
-    auto it = std::find_if(bs.begin(), bs.end(), [&](const auto& b) { return b.path == slot.path; });
-    auto facts = scan_branch(slot.path);
-    if (it != bs.end()) {
-      it->files = std::move(facts);
-    } else {
-      for (auto& f : facts) other_paths.push_back(std::move(f.path));
-    }
-  }
-  return policy::plan_rebalance(std::move(bs), other_paths, skip, lim);
-}
-
 const BranchSlot* slot_of(const PoolSnapshot& snap, const std::string& path) {
   for (const auto& s : snap.branches)
     if (s.path == path) return &s;
   return nullptr;
-}
-
-std::string json_str(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      out += b;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out + "\"";
-}
-
-std::string fixed(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
 }
 
 }  // namespace
@@ -149,7 +40,7 @@ bool Rebalancer::begin(bool dry_run) {
   if (!running_.compare_exchange_strong(expected, true)) return false;
   stop_ = false;
   std::lock_guard lk(mu_);
-  p_ = Progress{};
+  p_ = RebalanceProgress{};
   p_.state = "planning";
   p_.dry_run = dry_run;
   p_.started_ms = unix_ms();
@@ -340,39 +231,7 @@ Rebalancer::Outcome Rebalancer::execute(const Move& m) {
 
 std::string Rebalancer::progress_json(bool with_plan) const {
   std::lock_guard lk(mu_);
-  const auto& p = p_;
-  int64_t end = p.finished_ms ? p.finished_ms : unix_ms();
-  double secs = p.started_ms ? static_cast<double>(end - p.started_ms) / 1000.0 : 0;
-  uint64_t done_bytes = p.moved_bytes + p.current_bytes;
-  double rate = secs > 0 ? static_cast<double>(done_bytes) / secs : 0;
-  uint64_t left = p.planned_bytes > done_bytes ? p.planned_bytes - done_bytes : 0;
-  double eta = rate > 0 ? static_cast<double>(left) / rate : -1;
-  auto u = [](uint64_t v) { return std::to_string(v); };
-  std::string out = "{\"state\":" + json_str(p.state) + ",\"dry_run\":" + (p.dry_run ? "true" : "false") +
-                    ",\"threshold\":" + fixed(p.threshold) + ",\"spread\":" + fixed(p.spread) +
-                    ",\"planned\":" + u(p.planned_files) + ",\"planned_bytes\":" + u(p.planned_bytes) +
-                    ",\"moved\":" + u(p.moved_files) + ",\"moved_bytes\":" + u(p.moved_bytes) +
-                    ",\"skipped\":" + u(p.skipped_open + p.skipped_links + p.skipped_copies) +
-                    ",\"skipped_open\":" + u(p.skipped_open) + ",\"skipped_links\":" + u(p.skipped_links) +
-                    ",\"skipped_copies\":" + u(p.skipped_copies) + ",\"failed\":" + u(p.failed) +
-                    ",\"current\":" + json_str(p.current) + ",\"current_bytes\":" + u(p.current_bytes) +
-                    ",\"current_size\":" + u(p.current_size) + ",\"elapsed_s\":" + fixed(secs) +
-                    ",\"rate_bps\":" + u(static_cast<uint64_t>(rate)) +
-                    ",\"eta_s\":" + (eta < 0 ? std::string("null") : fixed(eta)) +
-                    ",\"last_error\":" + json_str(p.last_error);
-  if (p.dry_run && with_plan) {
-    // The plan, as much as fits in one xattr value beside the rest.
-    std::string plan;
-    size_t shown = 0;
-    for (const auto& m : p.plan) {
-      std::string e = "{\"path\":" + json_str(m.path) + ",\"from\":" + json_str(m.src) +
-                      ",\"to\":" + json_str(m.dst) + ",\"bytes\":" + u(m.bytes) + "}";
-      if (plan.size() + e.size() > 48000) break;
-      plan += (shown++ ? "," : "") + e;
-    }
-    out += ",\"plan\":[" + plan + "],\"plan_omitted\":" + u(p.plan.size() - shown);
-  }
-  return out + "}";
+  return rebalance_progress_json(p_, unix_ms(), with_plan);
 }
 
 }  // namespace mfs

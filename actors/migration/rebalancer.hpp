@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/coordinator/snapshot_store.hpp"
+#include "actors/migration/rebalance_progress.hpp"
 #include "policy/rebalance_plan.hpp"
 
 namespace mfs {
@@ -53,21 +54,7 @@ class Rebalancer {
 
   // Progress, guarded by mu_ (never held across a syscall).
   mutable std::mutex mu_;
-  struct Progress {
-    std::string state = "idle";
-    bool dry_run = false;
-    double threshold = 0;
-    double spread = 0;          // percentage points, last measured
-    uint64_t planned_files = 0, planned_bytes = 0;
-    uint64_t moved_files = 0, moved_bytes = 0;
-    uint64_t skipped_open = 0, skipped_links = 0, skipped_copies = 0;
-    uint64_t failed = 0;
-    std::string current;
-    uint64_t current_bytes = 0, current_size = 0;
-    int64_t started_ms = 0, finished_ms = 0;
-    std::string last_error;
-    std::vector<Move> plan;  // the dry run's plan
-  } p_;
+  RebalanceProgress p_;
 };
 
 }  // namespace mfs
