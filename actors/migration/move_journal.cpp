@@ -1,4 +1,5 @@
-// The move journal: a small key=value text file per source branch, replaced atomically.
+// The move journal: one record (move_record.hpp) per source branch, replaced atomically, and
+// the start-up recovery that reads it.
 #include "actors/migration/move_journal.hpp"
 
 #include <dirent.h>
@@ -8,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/migration/file_mover.hpp"
@@ -20,62 +20,12 @@ namespace {
 const std::string kJournal = std::string(kStagingPath) + "/journal";
 const std::string kJournalTmp = std::string(kStagingPath) + "/journal.tmp";
 
-// Paths may hold any byte but '\0': '%' and '\n' are escaped so a record stays one line each.
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\n') out += "%0a";
-    else out.push_back(c);
-  }
-  return out;
-}
-
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 int fsync_staging(int root_fd) {
   int d = fs::open_dir(root_fd, kStagingPath);
   if (d < 0) return d;
   int r = ::fsync(d) < 0 ? -errno : 0;
   ::close(d);
   return r;
-}
-
-bool read_journal(int root_fd, MoveRecord& rec) {
-  int fd = fs::open(root_fd, kJournal, O_RDONLY);
-  if (fd < 0) return false;
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  std::map<std::string, std::string> kv;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    auto eq = line.find('=');
-    if (eq != std::string::npos) kv[line.substr(0, eq)] = unescape(line.substr(eq + 1));
-  }
-  rec.phase = kv["phase"];
-  rec.src = kv["src"];
-  rec.dst = kv["dst"];
-  rec.path = kv["path"];
-  rec.staged = kv["staged"];
-  rec.src_ino = std::strtoull(kv["src_ino"].c_str(), nullptr, 10);
-  rec.staged_ino = std::strtoull(kv["staged_ino"].c_str(), nullptr, 10);
-  return !rec.path.empty() && !rec.dst.empty() && !rec.staged.empty();
 }
 
 bool in_staging(const std::string& fusepath) {
@@ -154,10 +104,7 @@ void sweep_staging(int root_fd, std::vector<std::string>& log, const std::string
 
 int journal_write(int src_root, const MoveRecord& rec) {
   if (int r = fs::ensure_staging(src_root); r < 0) return r;
-  std::string text = "phase=" + escape(rec.phase) + "\nsrc=" + escape(rec.src) +
-                     "\ndst=" + escape(rec.dst) + "\npath=" + escape(rec.path) +
-                     "\nstaged=" + escape(rec.staged) + "\nsrc_ino=" + std::to_string(rec.src_ino) +
-                     "\nstaged_ino=" + std::to_string(rec.staged_ino) + "\n";
+  std::string text = encode_record(rec);
   int fd = fs::open(src_root, kJournalTmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return fd;
   int r = 0;
@@ -167,6 +114,16 @@ int journal_write(int src_root, const MoveRecord& rec) {
   if (r == 0) r = fs::rename(src_root, kJournalTmp, kJournal);
   if (r == 0) r = fsync_staging(src_root);
   return r;
+}
+
+bool journal_read(int src_root, MoveRecord& rec) {
+  int fd = fs::open(src_root, kJournal, O_RDONLY);
+  if (fd < 0) return false;
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return decode_record(text, rec);
 }
 
 int journal_clear(int src_root) {
@@ -182,7 +139,7 @@ std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, 
   // Journals first: a record may point at a staged copy on another branch.
   for (const auto& [path, fd] : branches) {
     MoveRecord rec;
-    if (fd >= 0 && read_journal(fd, rec)) recover_one(fd, rec, branches, log);
+    if (fd >= 0 && journal_read(fd, rec)) recover_one(fd, rec, branches, log);
   }
   for (const auto& [path, fd] : branches)
     if (fd >= 0) sweep_staging(fd, log, path);

@@ -5,24 +5,19 @@
 #pragma once
 #include <sys/types.h>
 
-#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "actors/migration/move_record.hpp"
 
 namespace mfs {
 
-struct MoveRecord {
-  std::string phase;        // "staging" (copy starting), "staged" (copy fsynced), "committed"
-  std::string src;          // source branch path
-  std::string dst;          // target branch path
-  std::string path;         // the file's pool path
-  std::string staged;       // its staging fusepath on dst
-  uint64_t src_ino = 0;     // the source file's inode when the move started
-  uint64_t staged_ino = 0;  // the staged copy's inode (from "staged" on): proof a copy is ours
-};
 
 // Replaces the journal of `src_root` atomically (temp, fsync, rename, fsync dir). 0 or -errno.
 int journal_write(int src_root, const MoveRecord& rec);
+// The journal of `src_root`, if there is one that holds a record.
+bool journal_read(int src_root, MoveRecord& rec);
 // Removes it (fsync dir). 0 or -errno.
 int journal_clear(int src_root);
 
