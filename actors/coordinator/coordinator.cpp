@@ -17,6 +17,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/rebalancer.hpp"
 #include "actors/coordinator/snapshot_builder.hpp"
+#include "actors/stats/json_writer.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
 
@@ -203,57 +204,8 @@ constexpr auto kStatsPeriod = std::chrono::seconds(1);
 constexpr auto kStatsDeadline = std::chrono::milliseconds(500);
 constexpr size_t kStatsLimit = 64000;  // an xattr value is at most 64 KiB
 
-// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates) that
-// starts `s` with a byte >= 0x80; 0 if there is none.
-size_t utf8_sequence(std::string_view s) {
-  auto b = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
-  unsigned c = b(0);
-  size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  if (!len || len > s.size()) return 0;
-  unsigned lo = 0x80, hi = 0xbf;  // range of the second byte
-  if (c == 0xe0) lo = 0xa0;
-  if (c == 0xed) hi = 0x9f;
-  if (c == 0xf0) lo = 0x90;
-  if (c == 0xf4) hi = 0x8f;
-  if (b(1) < lo || b(1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k)
-    if ((b(k) & 0xc0) != 0x80) return 0;
-  return len;
-}
-
-// A JSON string for any bytes (paths need not be UTF-8): bytes that are not part of a valid
-// UTF-8 sequence are written as \u00XX, so every parser accepts the dump.
-std::string json_str(std::string_view s) {
-  std::string out = "\"";
-  auto hex = [&](unsigned c) {
-    char b[8];
-    std::snprintf(b, sizeof b, "\\u%04x", c);
-    out += b;
-  };
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c == 0x7f) {
-      hex(c);
-    } else if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      size_t len = utf8_sequence(s.substr(i));
-      if (len) {
-        out.append(s.substr(i, len));
-        i += len;
-        continue;
-      }
-      hex(c);
-    }
-    ++i;
-  }
-  return out + "\"";
-}
+// Paths need not be UTF-8: the one escaping rule of actors/stats.
+std::string json_str(std::string_view s) { return stats::json_text(stats::json_string(s)); }
 
 std::string errno_name(int e) {
   const char* n = ::strerrorname_np(e);
