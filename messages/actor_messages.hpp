@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "messages/branch_figures.hpp"
 #include "messages/pool_snapshot.hpp"
 
 namespace mfs::msg {
@@ -40,6 +41,7 @@ struct BranchSettings {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::ControlWrite)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchSettings)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchFigures)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<mfs::BranchState>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::SnapshotPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::function<void()>>)

@@ -5,11 +5,9 @@
 
 #include <syslog.h>
 
-#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <tuple>
 
 #include "actors/branch/branch_state.hpp"
 #include "messages/clock.hpp"
@@ -100,54 +98,39 @@ void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
   log_health(st);
 }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-// Summary and detail fragments of the stats answer (see the stats_atom handler).
-std::tuple<std::string, std::string> render_branch_stats(caf::event_based_actor* self,
-                                                         const BranchActorState& st) {
+// The stats answer: figures read from the state, no syscall (see the stats_atom handler).
+msg::BranchFigures branch_figures(caf::event_based_actor* self, const BranchActorState& st) {
   const auto& rt = *st.rt;
   const auto& c = rt.counters;
-  auto u = [](uint64_t v) { return std::to_string(v); };
-  uint64_t avail = rt.avail(), used = rt.used(), total = rt.total();
-  uint64_t hits = rt.cache.hits.load(), misses = rt.cache.misses.load();
-  uint64_t inline_ops = c.inline_ops.load();
-  uint64_t errors = c.errors.load(), lstat = c.lstat_calls.load();
-  size_t entries = rt.cache.size(), inflight = rt.inflight();
+  msg::BranchFigures f;
+  f.health = rt.health();
+  f.avail = rt.avail();
+  f.used = rt.used();
+  f.total = rt.total();
+  f.statvfs_ok = rt.statvfs_ok();
+  f.readonly_fs = rt.readonly_fs();
+  f.inline_ops = c.inline_ops.load();
+  f.lstat_calls = c.lstat_calls.load();
+  f.errors = c.errors.load();
+  f.creates_chosen = c.creates_chosen.load();
   // Messages already moved into the actor's queue. Not mailbox().size(): its fetch_more()
   // from inside a handler disturbs CAF 0.17's mailbox round (actors stalled under load).
-  size_t mailbox = self->mailbox().queue().total_task_size();
-  std::string health(to_string(rt.health()));
-  std::string hit_rate = hits + misses ? num(static_cast<double>(hits) / static_cast<double>(hits + misses)) : "null";
-  std::string used_pct = total ? num(100.0 * static_cast<double>(used) / static_cast<double>(total)) : "null";
-
-  std::string sum = "\"health\":\"" + health + "\",\"avail\":" + u(avail) + ",\"used\":" + u(used) +
-                    ",\"total\":" + u(total) + ",\"inline\":" + u(inline_ops) +
-                    ",\"lstat\":" + u(lstat) +
-                    ",\"errors\":" + u(errors) + ",\"cache_entries\":" + u(entries) +
-                    ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) +
-                    ",\"inflight\":" + u(inflight) + ",\"mailbox\":" + u(mailbox);
-
+  f.mailbox = self->mailbox().queue().total_task_size();
+  f.cache_enabled = rt.cache.enabled();
+  f.cache_ttl_s = st.settings.cache_ttl_s;
+  f.cache_entries = rt.cache.size();
+  f.cache_hits = rt.cache.hits.load();
+  f.cache_misses = rt.cache.misses.load();
+  f.cache_listings = rt.cache.listings.load();
+  f.parent_fds = rt.dirs.size();
+  f.inflight = rt.inflight();
+  f.inflight_cap = BranchState::kInflightCap;
   int64_t oldest = rt.oldest_inflight_ns();
-  std::string oldest_ms = oldest ? num(static_cast<double>(steady_ns() - oldest) / 1e6) : "0";
-  std::string det = "\"health\":\"" + health + "\",\"mailbox\":" + u(mailbox) + ",\"errors\":" + u(errors);
-  det += ",\"space\":{\"avail\":" + u(avail) + ",\"used\":" + u(used) + ",\"total\":" + u(total) +
-         ",\"used_pct\":" + used_pct + ",\"statvfs_ok\":" + (rt.statvfs_ok() ? "true" : "false") +
-         ",\"readonly_fs\":" + (rt.readonly_fs() ? "true" : "false") + "}";
-  det += ",\"ops\":{\"inline\":" + u(inline_ops) + ",\"lstat\":" + u(lstat) + ",\"creates_chosen\":" + u(c.creates_chosen.load()) + "}";
-  det += ",\"cache\":{\"enabled\":" + std::string(rt.cache.enabled() ? "true" : "false") +
-         ",\"ttl_s\":" + num(st.settings.cache_ttl_s) + ",\"entries\":" + u(entries) +
-         ",\"hits\":" + u(hits) + ",\"misses\":" + u(misses) + ",\"hit_rate\":" + hit_rate +
-         ",\"listings\":" + u(rt.cache.listings.load()) + ",\"parent_fds\":" + u(rt.dirs.size()) + "}";
-  det += ",\"inflight\":{\"now\":" + u(inflight) + ",\"cap\":" + u(BranchState::kInflightCap) +
-         ",\"oldest_ms\":" + oldest_ms + "}";
-  det += ",\"probe\":{\"in_flight\":" + std::string(st.probe_in_flight ? "true" : "false") +
-         ",\"deadline_s\":" + num(st.settings.deadline_s) +
-         ",\"refresh_s\":" + num(st.settings.refresh_s) + "}";
-  return {std::move(sum), std::move(det)};
+  f.oldest_inflight_ms = oldest ? static_cast<double>(steady_ns() - oldest) / 1e6 : 0;
+  f.probe_in_flight = st.probe_in_flight;
+  f.deadline_s = st.settings.deadline_s;
+  f.refresh_s = st.settings.refresh_s;
+  return f;
 }
 
 }  // namespace
@@ -175,18 +158,14 @@ caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchS
         st->rt->cache.set_ttl(s.cache_ttl_s);
         st->rt->dirs.set_ttl(s.cache_ttl_s);
       },
-      // The stats dump's view of this branch: a flat summary fragment and a detail fragment
-      // (JSON members without braces; the coordinator adds id, path and mode). Figures only:
-      // no syscall, so a hung branch still answers (its health says slow).
-      [=](msg::stats_atom) -> std::tuple<std::string, std::string> {
-        return render_branch_stats(self, *st);
-      },
+      // The stats dump's view of this branch (actors/stats renders it). Figures only: no
+      // syscall, so a hung branch still answers (its health says slow).
+      [=](msg::stats_atom) -> msg::BranchFigures { return branch_figures(self, *st); },
       // Test-only (the coordinator sends it only under MERGERFS_TEST_HOOKS=1): hold the
       // request and never answer, as an actor stuck in a handler would.
-      [=](msg::stats_atom, bool hold) -> caf::result<std::string, std::string> {
-        if (hold) return self->make_response_promise<std::string, std::string>();
-        auto r = render_branch_stats(self, *st);
-        return {std::move(std::get<0>(r)), std::move(std::get<1>(r))};
+      [=](msg::stats_atom, bool hold) -> caf::result<msg::BranchFigures> {
+        if (hold) return self->make_response_promise<msg::BranchFigures>();
+        return branch_figures(self, *st);
       },
       // Test-only hook (MERGERFS_TEST_HOOKS=1): an exception inside a handler must cost the
       // caller EIO through the reply guard, never a hang.

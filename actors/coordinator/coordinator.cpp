@@ -5,59 +5,27 @@
 #include <syslog.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "actors/branch/branch_actor.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/rebalancer.hpp"
 #include "actors/coordinator/snapshot_builder.hpp"
-#include "actors/stats/json_writer.hpp"
+#include "actors/stats/stats_dump.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
 
 namespace mfs {
 namespace {
 
-// A rolling window of the last latencies (ns), for p50/p99/max in the stats dump.
-class LatencyWindow {
- public:
-  void add(int64_t ns) {
-    v_[next_] = ns;
-    next_ = (next_ + 1) % v_.size();
-    n_ = std::min(n_ + 1, v_.size());
-  }
-  // q in [0, 1]; 0 when empty.
-  int64_t quantile(double q) const {
-    if (!n_) return 0;
-    std::array<int64_t, kSize> s{};
-    std::copy(v_.begin(), v_.begin() + static_cast<long>(n_), s.begin());
-    std::sort(s.begin(), s.begin() + static_cast<long>(n_));
-    size_t i = static_cast<size_t>(q * static_cast<double>(n_ - 1) + 0.5);
-    return s[std::min(i, n_ - 1)];
-  }
-
- private:
-  static constexpr size_t kSize = 128;
-  std::array<int64_t, kSize> v_{};
-  size_t n_ = 0;
-  size_t next_ = 0;
-};
-
-// What the stats dump needs beyond the config: counters, latencies, the render number.
+// The stats dump's figures plus what the gather needs to run: its clock and the test hook.
 struct StatsState {
-  uint64_t seq = 0;      // render number; the summary and every detail of a render share it
-  uint64_t handled = 0;  // coordinator messages handled (writes, ticks, stats answers)
-  std::map<int, uint64_t> write_errno;
-  std::map<std::string, LatencyWindow> answer_latency;  // by branch path: stats request -> answer
-  LatencyWindow tick_lag;                                // how late the 1 s tick ran
+  stats::CoordinatorFigures figures;
   int64_t last_tick_ns = 0;
-  int64_t last_gather_ns = 0;  // duration of the last gather
   int64_t gather_started_ns = 0;
   bool gathering = false;
   std::set<std::string> muted;  // test hook: branch paths whose actor holds stats requests
@@ -68,8 +36,6 @@ struct CoordinatorState {
   uint64_t generation = 0;
   std::map<std::string, caf::actor> branches;  // by branch path
   std::map<caf::actor_addr, std::string> by_addr;
-  uint64_t writes = 0;
-  uint64_t write_errors = 0;
   StatsState stats;
   std::shared_ptr<Rebalancer> rebalancer;
 };
@@ -157,11 +123,12 @@ void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const m
 }
 
 void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {
-  ++st.writes;
-  ++st.stats.handled;
+  auto& fig = st.stats.figures;
+  ++fig.writes;
+  ++fig.handled;
   auto fail = [&](int err) {
-    ++st.write_errors;
-    ++st.stats.write_errno[-err];  // counted by errno number, for its name in the dump
+    ++fig.write_errors;
+    ++fig.write_errno[-err];  // counted by errno number, for its name in the dump
     w.finish(err);
   };
   if (w.key.rfind("cmd.", 0) == 0) {
@@ -197,157 +164,56 @@ void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg:
 
 // ---- The stats dump (FEATURES.md §10) ----
 // Once a second the coordinator asks every branch actor for its figures, with a deadline, and
-// renders the compact summary (user.mergerfs.stats) and one detail per actor
+// has actors/stats render the summary (user.mergerfs.stats) and one detail per actor
 // (user.mergerfs.stats.<id>). FUSE threads only ever read the published render.
 
 constexpr auto kStatsPeriod = std::chrono::seconds(1);
 constexpr auto kStatsDeadline = std::chrono::milliseconds(500);
-constexpr size_t kStatsLimit = 64000;  // an xattr value is at most 64 KiB
 
-// Paths need not be UTF-8: the one escaping rule of actors/stats.
-std::string json_str(std::string_view s) { return stats::json_text(stats::json_string(s)); }
-
-std::string errno_name(int e) {
-  const char* n = ::strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
-
-std::string latency_json(const LatencyWindow& w) {
-  auto us = [](int64_t ns) { return std::to_string(ns / 1000); };
-  return "{\"p50\":" + us(w.quantile(0.5)) + ",\"p99\":" + us(w.quantile(0.99)) +
-         ",\"max\":" + us(w.quantile(1.0)) + "}";
-}
-
-// One branch as the gather sees it: its place in the snapshot and its actor's answer, if any.
-struct BranchAnswer {
-  BranchSlot slot;
-  bool answered = false;
-  std::string summary;  // JSON members from the branch actor
-  std::string detail;
-};
-
+// One gather: the snapshot it asked about and each branch's answer, if any (same order).
 struct Gather {
   SnapshotPtr snap;
-  std::vector<BranchAnswer> branches;
+  std::vector<std::optional<msg::BranchFigures>> answers;
   size_t pending = 0;
 };
 
-std::string branch_id(size_t i) { return "branch-" + std::to_string(i); }
-
-// Figures a branch publishes lock-free; used when its actor does not answer.
-std::string published_space(const BranchState& rt) {
-  return "\"avail\":" + std::to_string(rt.avail()) + ",\"used\":" + std::to_string(rt.used()) +
-         ",\"total\":" + std::to_string(rt.total());
-}
-
-std::string render_summary(const CoordinatorState& st, const Gather& g, const std::string& head,
-                           const std::string& coord, bool compact, size_t limit_entries,
-                           size_t* truncated) {
-  std::string out = head + ",\"compact\":" + (compact ? "true" : "false") + ",\"actors\":[" + coord;
-  size_t n = std::min(limit_entries, g.branches.size());
-  for (size_t i = 0; i < n; ++i) {
-    const auto& b = g.branches[i];
-    std::string e = ",{\"id\":\"" + branch_id(i) + "\",\"kind\":\"branch\"";
-    if (!compact) e += ",\"path\":" + json_str(b.slot.path);
-    e += ",\"mode\":\"" + std::string(to_string(b.slot.mode)) + "\"";
-    if (!b.answered) {
-      e += ",\"answering\":false,\"health\":\"not answering\"," + published_space(*b.slot.rt) + "}";
-    } else if (compact) {
-      e += ",\"answering\":true,\"health\":\"" + std::string(to_string(b.slot.rt->health())) + "\"," +
-           published_space(*b.slot.rt) + "}";
-    } else {
-      e += ",\"answering\":true," + b.summary;
-      auto it = st.stats.answer_latency.find(b.slot.path);
-      if (it != st.stats.answer_latency.end())
-        e += ",\"p50_us\":" + std::to_string(it->second.quantile(0.5) / 1000) +
-             ",\"p99_us\":" + std::to_string(it->second.quantile(0.99) / 1000);
-      e += "}";
-    }
-    out += e;
-  }
-  *truncated = g.branches.size() - n;
-  out += "]";
-  if (*truncated) out += ",\"truncated\":" + std::to_string(*truncated);
-  return out + "}";
-}
-
 void render_stats(CoordinatorState& st, const Gather& g, size_t coord_mailbox) {
-  auto& ss = st.stats;
-  ++ss.seq;
+  auto& fig = st.stats.figures;
+  ++fig.seq;
   const auto& cfg = *g.snap->config;
-  std::string seq = std::to_string(ss.seq), now = std::to_string(unix_ms());
-  size_t not_answering = 0;
-  for (const auto& b : g.branches) not_answering += !b.answered;
-
   // Latency windows follow the branch set.
   std::set<std::string> live;
-  for (const auto& b : g.branches) live.insert(b.slot.path);
-  for (auto it = ss.answer_latency.begin(); it != ss.answer_latency.end();)
-    it = live.count(it->first) ? std::next(it) : ss.answer_latency.erase(it);
+  for (const auto& slot : g.snap->branches) live.insert(slot.path);
+  for (auto it = fig.answer_latency.begin(); it != fig.answer_latency.end();)
+    it = live.count(it->first) ? std::next(it) : fig.answer_latency.erase(it);
 
-  auto dump = std::make_shared<StatsDump>();
-  // Coordinator: summary entry and detail.
-  std::string coord_common = "\"answering\":true,\"generation\":" + std::to_string(g.snap->generation) +
-                             ",\"branches\":" + std::to_string(g.branches.size()) +
-                             ",\"handled\":" + std::to_string(ss.handled) +
-                             ",\"mailbox\":" + std::to_string(coord_mailbox) +
-                             ",\"writes\":" + std::to_string(st.writes) +
-                             ",\"errors\":" + std::to_string(st.write_errors) +
-                             ",\"not_answering\":" + std::to_string(not_answering);
-  std::string coord = "{\"id\":\"coordinator\",\"kind\":\"coordinator\"," + coord_common +
-                      ",\"lag_p99_us\":" + std::to_string(ss.tick_lag.quantile(0.99) / 1000) + "}";
-  {
-    std::string d = "{\"id\":\"coordinator\",\"kind\":\"coordinator\",\"seq\":" + seq +
-                    ",\"time_ms\":" + now + "," + coord_common;
-    d += ",\"errors_by_errno\":{";
-    bool first = true;
-    for (const auto& [e, n] : ss.write_errno) {
-      d += (first ? "" : ",") + json_str(errno_name(e)) + ":" + std::to_string(n);
-      first = false;
-    }
-    d += "},\"tick_lag_us\":" + latency_json(ss.tick_lag);
-    d += ",\"gather_ms\":" + std::to_string(ss.last_gather_ns / 1000000);
-    if (st.rebalancer) d += ",\"rebalance\":" + st.rebalancer->progress_json();
-    std::string decisions;
-    for (size_t i = 0; i < g.branches.size() && decisions.size() < kStatsLimit / 2; ++i)
-      decisions += (i ? "," : "") + json_str(branch_id(i)) + ":" +
-                   std::to_string(g.branches[i].slot.rt->counters.creates_chosen.load());
-    d += ",\"create_decisions\":{" + decisions + "}";
-    d += ",\"policies\":{\"create\":" + json_str(config::get_value(cfg, "category.create").value_or("")) +
-         ",\"search\":" + json_str(config::get_value(cfg, "category.search").value_or("")) +
-         ",\"action\":" + json_str(config::get_value(cfg, "category.action").value_or("")) + "}";
-    dump->detail["coordinator"] = d + "}";
+  stats::PoolEntry pool;
+  pool.generation = g.snap->generation;
+  pool.mount = cfg.mountpoint;
+  pool.create_policy = config::get_value(cfg, "category.create").value_or("");
+  pool.search_policy = config::get_value(cfg, "category.search").value_or("");
+  pool.action_policy = config::get_value(cfg, "category.action").value_or("");
+  pool.coordinator_mailbox = coord_mailbox;
+  if (st.rebalancer) pool.rebalance_json = st.rebalancer->progress_json();
+  std::vector<stats::BranchEntry> branches;
+  for (size_t i = 0; i < g.snap->branches.size(); ++i) {
+    const BranchSlot& slot = g.snap->branches[i];
+    const BranchState& rt = *slot.rt;
+    stats::BranchEntry b;
+    b.path = slot.path;
+    b.mode = slot.mode;
+    b.minfreespace = slot.minfreespace;
+    b.health = rt.health();
+    b.avail = rt.avail();
+    b.used = rt.used();
+    b.total = rt.total();
+    b.creates_chosen = rt.counters.creates_chosen.load();
+    b.answer = g.answers[i];
+    auto it = fig.answer_latency.find(slot.path);
+    if (it != fig.answer_latency.end()) b.latency = &it->second;
+    branches.push_back(std::move(b));
   }
-  // Branches: one detail each.
-  for (size_t i = 0; i < g.branches.size(); ++i) {
-    const auto& b = g.branches[i];
-    std::string d = "{\"id\":\"" + branch_id(i) + "\",\"kind\":\"branch\",\"seq\":" + seq +
-                    ",\"time_ms\":" + now + ",\"path\":" + json_str(b.slot.path) +
-                    ",\"mode\":\"" + std::string(to_string(b.slot.mode)) +
-                    "\",\"minfreespace\":" + std::to_string(b.slot.minfreespace);
-    if (b.answered) {
-      d += ",\"answering\":true," + b.detail;
-      auto it = ss.answer_latency.find(b.slot.path);
-      if (it != ss.answer_latency.end()) d += ",\"latency_us\":" + latency_json(it->second);
-    } else {
-      d += ",\"answering\":false,\"health\":\"not answering\",\"space\":{" +
-           published_space(*b.slot.rt) + "}";
-    }
-    dump->detail[branch_id(i)] = d + "}";
-  }
-  // Summary: full entries if they fit, else compact ones (no paths), else as many as fit.
-  std::string head = "{\"version\":1,\"seq\":" + seq + ",\"time_ms\":" + now +
-                     ",\"mount\":" + json_str(cfg.mountpoint) +
-                     ",\"generation\":" + std::to_string(g.snap->generation);
-  size_t truncated = 0;
-  std::string sum = render_summary(st, g, head, coord, false, g.branches.size(), &truncated);
-  if (sum.size() > kStatsLimit) sum = render_summary(st, g, head, coord, true, g.branches.size(), &truncated);
-  for (size_t keep = g.branches.size(); sum.size() > kStatsLimit && keep > 0;) {
-    keep = keep * (kStatsLimit - 200) / sum.size();
-    sum = render_summary(st, g, head, coord, true, keep, &truncated);
-  }
-  dump->summary = std::move(sum);
-  st.store->publish_stats(std::move(dump));
+  st.store->publish_stats(stats::render_stats_dump(fig, pool, branches, unix_ms()));
 }
 
 // Asks every branch actor for its figures with a deadline; one that does not answer in time
@@ -362,19 +228,19 @@ void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState
   size_t coord_mailbox = self->mailbox().queue().total_task_size();  // not size(): see branch_actor.cpp
   auto g = std::make_shared<Gather>();
   g->snap = st->store->get();
-  for (const auto& slot : g->snap->branches) g->branches.push_back(BranchAnswer{slot, false, {}, {}});
-  g->pending = g->branches.size();
+  g->answers.resize(g->snap->branches.size());
+  g->pending = g->answers.size();
   auto finish = [st, g, coord_mailbox] {
     st->stats.gathering = false;
-    st->stats.last_gather_ns = steady_ns() - st->stats.gather_started_ns;
+    st->stats.figures.last_gather_ns = steady_ns() - st->stats.gather_started_ns;
     render_stats(*st, *g, coord_mailbox);
   };
   if (g->pending == 0) return finish();
-  for (size_t i = 0; i < g->branches.size(); ++i) {
-    const std::string& path = g->branches[i].slot.path;
+  for (size_t i = 0; i < g->answers.size(); ++i) {
+    const std::string& path = g->snap->branches[i].path;
     auto it = st->branches.find(path);
     auto done = [=] {
-      ++st->stats.handled;
+      ++st->stats.figures.handled;
       if (--g->pending == 0) finish();
     };
     if (it == st->branches.end()) {  // between its death and its restart
@@ -382,12 +248,9 @@ void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState
       continue;
     }
     int64_t t0 = steady_ns();
-    auto on_answer = [=](const std::string& sum, const std::string& det) {
-      auto& b = g->branches[i];
-      b.answered = true;
-      b.summary = sum;
-      b.detail = det;
-      st->stats.answer_latency[b.slot.path].add(steady_ns() - t0);
+    auto on_answer = [=](const msg::BranchFigures& f) {
+      g->answers[i] = f;
+      st->stats.figures.answer_latency[g->snap->branches[i].path].add(steady_ns() - t0);
       done();
     };
     auto on_error = [=](caf::error&) { done(); };
@@ -400,11 +263,11 @@ void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState
 
 void on_stats_tick(caf::event_based_actor* self, const std::shared_ptr<CoordinatorState>& st) {
   auto& ss = st->stats;
-  ++ss.handled;
+  ++ss.figures.handled;
   int64_t now = steady_ns();
   if (ss.last_tick_ns) {
     int64_t period = std::chrono::duration_cast<std::chrono::nanoseconds>(kStatsPeriod).count();
-    ss.tick_lag.add(std::max<int64_t>(0, now - ss.last_tick_ns - period));
+    ss.figures.tick_lag.add(std::max<int64_t>(0, now - ss.last_tick_ns - period));
   }
   ss.last_tick_ns = now;
   gather_stats(self, st);

@@ -2,21 +2,13 @@
 // Also the published stats dump, rendered by the coordinator at most once a second.
 #pragma once
 #include <atomic>
-#include <map>
 #include <memory>
 #include <string>
 
+#include "actors/stats/stats_dump.hpp"
 #include "messages/pool_snapshot.hpp"
 
 namespace mfs {
-
-// One render of the stats dump: the compact summary (user.mergerfs.stats, always under 64 KiB)
-// and one detail document per live actor (user.mergerfs.stats.<actor-id>). Published as a
-// whole, so the summary and the details of one read come from the same render.
-struct StatsDump {
-  std::string summary;
-  std::map<std::string, std::string> detail;  // by actor id: "coordinator", "branch-0", ...
-};
 
 class SnapshotStore {
  public:
