@@ -18,19 +18,19 @@ std::string fixed(double v, int digits) {
   return b;
 }
 
-Json read_progress(const ControlFile& cf) {
+JsonView read_progress(const ControlFile& cf) {
   std::string err;
-  auto j = Json::parse(cf.get("rebalance"), &err);
+  auto j = JsonView::parse(cf.get("rebalance"), &err);
   if (!j) throw CtlError(kFailed, "rebalance: unreadable progress: " + err);
   return *j;
 }
 
-bool finished(const Json& p) {
+bool finished(const JsonView& p) {
   std::string s = p["state"].str();
   return s == "done" || s == "stopped" || s == "idle";
 }
 
-std::string eta_text(const Json& p) {
+std::string eta_text(const JsonView& p) {
   if (p["eta_s"].is_null()) return "-";
   auto s = static_cast<uint64_t>(p["eta_s"].num());
   char b[32];
@@ -39,7 +39,7 @@ std::string eta_text(const Json& p) {
   return b;
 }
 
-std::string bar(const Json& p, int width) {
+std::string bar(const JsonView& p, int width) {
   uint64_t total = p["planned_bytes"].u64(), done = p["moved_bytes"].u64() + p["current_bytes"].u64();
   double f = total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
   if (finished(p)) f = p["state"].str() == "done" ? 1.0 : f;
@@ -48,7 +48,7 @@ std::string bar(const Json& p, int width) {
          std::string(static_cast<size_t>(width - fill), '.') + "] " + fixed(f * 100, 0) + "%";
 }
 
-void print_plan(const Json& p) {
+void print_plan(const JsonView& p) {
   for (const auto& m : p["plan"].elements())
     std::printf("move %s  %s -> %s  (%s)\n", m["path"].str().c_str(), m["from"].str().c_str(),
                 m["to"].str().c_str(), human_bytes(m["bytes"].u64()).c_str());
@@ -66,11 +66,11 @@ void print_plan(const Json& p) {
 
 // Waits for the run to end, drawing a progress bar (one redrawn line on a terminal, a line
 // every few seconds otherwise).
-Json wait_for(const ControlFile& cf, bool draw) {
+JsonView wait_for(const ControlFile& cf, bool draw) {
   bool tty = ::isatty(STDOUT_FILENO);
   auto last_line = std::chrono::steady_clock::now() - std::chrono::hours(1);
   for (;;) {
-    Json p = read_progress(cf);
+    JsonView p = read_progress(cf);
     if (draw) {
       std::string line = bar(p, 30) + "  " + describe_rebalance(p);
       auto now = std::chrono::steady_clock::now();
@@ -92,8 +92,8 @@ Json wait_for(const ControlFile& cf, bool draw) {
 
 }  // namespace
 
-std::string describe_rebalance(const Json& p) {
-  auto u = [](const Json& j) { return std::to_string(j.u64()); };
+std::string describe_rebalance(const JsonView& p) {
+  auto u = [](const JsonView& j) { return std::to_string(j.u64()); };
   std::string s = p["state"].str() + (p["dry_run"].boolean() ? " (dry run)" : "") + ": moved " +
                   u(p["moved"]) + "/" + u(p["planned"]) + " files, " + human_bytes(p["moved_bytes"].u64()) +
                   "/" + human_bytes(p["planned_bytes"].u64()) + "; skipped " + u(p["skipped"]) +
@@ -109,7 +109,7 @@ int cmd_rebalance(const ControlFile& cf, const RebalanceArgs& a) {
   if (a.threshold >= 0) cf.set("rebalance.threshold", fixed(a.threshold, 2));
   cf.set("cmd.rebalance", a.dry_run ? "dry-run" : "start");
   if (a.dry_run) {
-    Json p = wait_for(cf, false);
+    JsonView p = wait_for(cf, false);
     print_plan(p);
     return kOk;
   }
@@ -117,7 +117,7 @@ int cmd_rebalance(const ControlFile& cf, const RebalanceArgs& a) {
     std::printf("rebalance started; progress: mergerfs-ctl stats %s (or --wait)\n", cf.mount().c_str());
     return kOk;
   }
-  Json p = wait_for(cf, true);
+  JsonView p = wait_for(cf, true);
   return p["state"].str() == "done" ? kOk : kFailed;
 }
 

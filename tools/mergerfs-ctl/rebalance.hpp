@@ -4,7 +4,7 @@
 #include <string>
 
 #include "tools/mergerfs-ctl/control.hpp"
-#include "tools/mergerfs-ctl/json.hpp"
+#include "tools/mergerfs-ctl/json_view.hpp"
 
 namespace mfs::ctl {
 
@@ -17,6 +17,6 @@ struct RebalanceArgs {
 // Exit code: 0 started (or done, with --wait / --dry-run), 1 stopped or failed.
 int cmd_rebalance(const ControlFile& cf, const RebalanceArgs& args);
 // One line: state, files and bytes moved of planned, skipped, failed, spread, rate, ETA.
-std::string describe_rebalance(const Json& progress);
+std::string describe_rebalance(const JsonView& progress);
 
 }  // namespace mfs::ctl

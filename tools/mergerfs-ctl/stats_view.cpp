@@ -18,15 +18,15 @@ std::string fixed(double v, int decimals) {
   return b;
 }
 
-Json parse_or_throw(const std::string& text, const std::string& what) {
+JsonView parse_or_throw(const std::string& text, const std::string& what) {
   std::string err;
-  auto j = Json::parse(text, &err);
+  auto j = JsonView::parse(text, &err);
   if (!j) throw CtlError(kFailed, what + " is not valid JSON: " + err);
   return *j;
 }
 
 // Actor ids of a render: those the summary lists, plus branches a truncated summary left out.
-std::vector<std::string> actor_ids(const Json& summary) {
+std::vector<std::string> actor_ids(const JsonView& summary) {
   std::vector<std::string> ids;
   size_t branches = 0;
   for (const auto& a : summary["actors"].elements()) {
@@ -70,13 +70,13 @@ struct Table {
   }
 };
 
-std::string num_or_dash(const Json& j) { return j.is_number() ? j.number_text() : "-"; }
+std::string num_or_dash(const JsonView& j) { return j.is_number() ? j.number_text() : "-"; }
 
 std::string pct(uint64_t part, uint64_t whole) {
   return whole ? fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 1) + "%" : "-";
 }
 
-std::string health_of(const Json& detail) {
+std::string health_of(const JsonView& detail) {
   if (!detail["answering"].boolean(true)) return "not answering";
   return detail["health"].str("-");
 }
@@ -116,7 +116,7 @@ class Exposition {
     it->second.samples.emplace_back(labels, value);
   }
   void add(const std::string& name, const std::string& type, const std::string& help,
-           const Labels& labels, const Json& value) {
+           const Labels& labels, const JsonView& value) {
     if (value.is_number()) add(name, type, help, labels, value.number_text());
     else if (value.is_bool()) add(name, type, help, labels, std::string(value.boolean() ? "1" : "0"));
   }
@@ -149,7 +149,7 @@ Labels with(Labels l, const std::string& k, const std::string& v) {
   return l;
 }
 
-std::string seconds_from_us(const Json& us) {
+std::string seconds_from_us(const JsonView& us) {
   return us.is_number() ? fixed(us.num() / 1e6, 6) : "";
 }
 
@@ -170,7 +170,7 @@ StatsDump read_stats(const ControlFile& cf) {
         again = true;
         break;
       }
-      Json j = parse_or_throw(text, "user.mergerfs.stats." + id);
+      JsonView j = parse_or_throw(text, "user.mergerfs.stats." + id);
       if (j["seq"].u64() != seq) d.consistent = false;
       d.detail_text.emplace_back(id, std::move(text));
       d.details.push_back(std::move(j));
@@ -194,7 +194,7 @@ std::string human_bytes(uint64_t bytes) {
 }
 
 std::string render_stats_table(const StatsDump& d) {
-  const Json& s = d.summary;
+  const JsonView& s = d.summary;
   double age = static_cast<double>(unix_ms() - static_cast<int64_t>(s["time_ms"].u64())) / 1000.0;
   std::string out = "pool " + s["mount"].str() + "  generation " + num_or_dash(s["generation"]) +
                     "  render " + num_or_dash(s["seq"]) + " (" + fixed(std::max(0.0, age), 1) +
@@ -209,13 +209,13 @@ std::string render_stats_table(const StatsDump& d) {
                  {}};
   for (const auto& a : d.details) {
     bool answering = a["answering"].boolean(true);
-    const Json& lat = a.has("latency_us") ? a["latency_us"] : a["tick_lag_us"];
+    const JsonView& lat = a.has("latency_us") ? a["latency_us"] : a["tick_lag_us"];
     actors.rows.push_back({a["id"].str(), a["kind"].str(), answering ? "answering" : "NOT ANSWERING",
                            num_or_dash(a["mailbox"]), num_or_dash(a["handled"]),
                            num_or_dash(a["errors"]), num_or_dash(lat["p50"]), num_or_dash(lat["p99"]),
                            num_or_dash(lat["max"])});
     if (a["kind"].str() != "branch") continue;
-    const Json& sp = a["space"];
+    const JsonView& sp = a["space"];
     uint64_t hits = a["cache"]["hits"].u64(), misses = a["cache"]["misses"].u64();
     branches.rows.push_back({a["id"].str(), a["path"].str(), a["mode"].str(), health_of(a),
                              human_bytes(sp["avail"].u64()), human_bytes(sp["total"].u64()),
@@ -247,7 +247,7 @@ std::string render_stats_json(const StatsDump& d) {
 
 std::string render_stats_prometheus(const StatsDump& d) {
   Exposition x;
-  const Json& s = d.summary;
+  const JsonView& s = d.summary;
   Labels pool{{"mount", s["mount"].str()}};
   x.add("mergerfs_stats_render_timestamp_seconds", "gauge",
         "When the daemon rendered this stats dump (Unix time).", pool,
@@ -265,7 +265,7 @@ std::string render_stats_prometheus(const StatsDump& d) {
           a["mailbox"]);
     x.add("mergerfs_actor_messages_handled_total", "counter", "Messages the actor has handled.", al,
           a["handled"]);
-    const Json& lat = kind == "branch" ? a["latency_us"] : a["tick_lag_us"];
+    const JsonView& lat = kind == "branch" ? a["latency_us"] : a["tick_lag_us"];
     std::string lat_help = kind == "branch"
                                ? "Stats request round trip to the actor over recent requests."
                                : "How late the coordinator's 1 s tick ran, over recent ticks.";
@@ -295,7 +295,7 @@ std::string render_stats_prometheus(const StatsDump& d) {
     for (const char* state : {"ok", "slow", "failed", "readonly", "not_answering"})
       x.add("mergerfs_branch_health", "gauge", "1 for the branch's current health state.",
             with(bl, "state", state), std::string(health == state ? "1" : "0"));
-    const Json& sp = a["space"];
+    const JsonView& sp = a["space"];
     x.add("mergerfs_branch_avail_bytes", "gauge", "Free space usable by the pool.", bl, sp["avail"]);
     x.add("mergerfs_branch_used_bytes", "gauge", "Used space.", bl, sp["used"]);
     x.add("mergerfs_branch_size_bytes", "gauge", "Total space.", bl, sp["total"]);
@@ -326,7 +326,7 @@ std::string render_branches(const StatsDump& d) {
           {}};
   for (const auto& a : d.details) {
     if (a["kind"].str() != "branch") continue;
-    const Json& sp = a["space"];
+    const JsonView& sp = a["space"];
     t.rows.push_back({a["path"].str(), a["mode"].str(), human_bytes(sp["avail"].u64()),
                       human_bytes(sp["total"].u64()), pct(sp["used"].u64(), sp["total"].u64()),
                       health_of(a)});

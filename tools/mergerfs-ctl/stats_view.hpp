@@ -6,15 +6,15 @@
 #include <vector>
 
 #include "tools/mergerfs-ctl/control.hpp"
-#include "tools/mergerfs-ctl/json.hpp"
+#include "tools/mergerfs-ctl/json_view.hpp"
 
 namespace mfs::ctl {
 
 struct StatsDump {
   std::string summary_text;
-  Json summary;
+  JsonView summary;
   std::vector<std::pair<std::string, std::string>> detail_text;  // (actor id, raw JSON)
-  std::vector<Json> details;                                     // parsed, same order
+  std::vector<JsonView> details;  // parsed, same order
   bool consistent = true;  // every detail from the summary's render
 };
 
