@@ -1,4 +1,4 @@
-// Actor vocabulary: atoms, message structs and actor interfaces. Includes CAF: only actors/*.cpp
+// Actor vocabulary: atoms, message structs and every actor's typed interface. Includes CAF: only actors/*.cpp
 // include this header, so the rest of the tree compiles without CAF.
 #pragma once
 #include <caf/all.hpp>
@@ -37,11 +37,37 @@ struct BranchSettings {
   double refresh_s = 1;      // statvfs refresh period
 };
 
+// A blocking piece of work for a job actor (its own thread). It owns its reply guard: a job
+// dropped unrun (shutdown) still answers its request (EIO).
+using Job = std::shared_ptr<std::function<void()>>;
+
+// ---- Interfaces: each actor accepts exactly these messages (CAF 0.17 typed_actor) ----
+
+// Where a branch's probe thread reports: the statvfs result (0 or -errno) and how long it took.
+using ProbeReportActor = caf::typed_actor<caf::reacts_to<probed_atom, int, int64_t>>;
+
+// One per branch (actors/branch/branch_actor.cpp). Its 100 ms tick and its probe thread's report
+// arrive as messages too, so they are part of the interface.
+using BranchActor = caf::typed_actor<
+    caf::reacts_to<tick_atom>, caf::reacts_to<probed_atom, int, int64_t>,
+    caf::reacts_to<config_atom, BranchSettings>,  // the settings follow the config
+    caf::replies_to<stats_atom>::with<BranchFigures>,
+    // Test hook (MERGERFS_TEST_HOOKS=1): `true` holds the request unanswered.
+    caf::replies_to<stats_atom, bool>::with<BranchFigures>,
+    // Test hook: the handler throws; the write's reply guard must answer EIO.
+    caf::reacts_to<test_throw_atom, ControlWrite>>;
+
+// The coordinator (actors/coordinator/coordinator.cpp): control-file writes, and its own 1 s
+// stats tick.
+using CoordinatorActor = caf::typed_actor<caf::reacts_to<ControlWrite>, caf::reacts_to<tick_atom>>;
+
+// A detached actor that runs one Job on its own thread and quits (moveonenospc moves, rebalance
+// runs: copies block).
+using JobActor = caf::typed_actor<caf::reacts_to<Job>>;
+
 }  // namespace mfs::msg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::ControlWrite)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchSettings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchFigures)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<mfs::BranchState>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::SnapshotPtr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::function<void()>>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::Job)

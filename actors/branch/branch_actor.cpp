@@ -20,7 +20,7 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 // Lets a detached probe thread report back only while the actor is alive.
 class ProbeMailbox {
  public:
-  explicit ProbeMailbox(caf::actor self) : self_(std::move(self)) {}
+  explicit ProbeMailbox(msg::ProbeReportActor self) : self_(std::move(self)) {}
   void post(int err, int64_t elapsed_ns) {
     std::lock_guard lk(mu_);
     if (self_) caf::anon_send(self_, msg::probed_atom::value, err, elapsed_ns);
@@ -32,7 +32,7 @@ class ProbeMailbox {
 
  private:
   std::mutex mu_;
-  caf::actor self_;
+  msg::ProbeReportActor self_;  // only the probe report: the thread can send nothing else
 };
 
 struct BranchActorState {
@@ -99,7 +99,7 @@ void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
 }
 
 // The stats answer: figures read from the state, no syscall (see the stats_atom handler).
-msg::BranchFigures branch_figures(caf::event_based_actor* self, const BranchActorState& st) {
+msg::BranchFigures branch_figures(msg::BranchActor::pointer self, const BranchActorState& st) {
   const auto& rt = *st.rt;
   const auto& c = rt.counters;
   msg::BranchFigures f;
@@ -135,14 +135,15 @@ msg::BranchFigures branch_figures(caf::event_based_actor* self, const BranchActo
 
 }  // namespace
 
-caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchState> rt,
-                           msg::BranchSettings settings) {
+msg::BranchActor::behavior_type branch_actor(msg::BranchActor::pointer self,
+                                             std::shared_ptr<BranchState> rt,
+                                             msg::BranchSettings settings) {
   auto st = std::make_shared<BranchActorState>();
   st->rt = std::move(rt);
   st->settings = settings;
   st->rt->cache.set_ttl(settings.cache_ttl_s);
   st->rt->dirs.set_ttl(settings.cache_ttl_s);
-  st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<caf::actor>(self));
+  st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<msg::ProbeReportActor>(self));
   st->last_refresh_ns = steady_ns();
   st->logged = st->rt->health();
   self->attach_functor([mb = st->mailbox] { mb->close(); });

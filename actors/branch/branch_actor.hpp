@@ -9,7 +9,8 @@ namespace mfs {
 
 class BranchState;
 
-caf::behavior branch_actor(caf::event_based_actor* self, std::shared_ptr<BranchState> rt,
-                           msg::BranchSettings settings);
+msg::BranchActor::behavior_type branch_actor(msg::BranchActor::pointer self,
+                                             std::shared_ptr<BranchState> rt,
+                                             msg::BranchSettings settings);
 
 }  // namespace mfs

@@ -14,6 +14,7 @@
 #include "actors/branch/branch_actor.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/rebalancer.hpp"
+#include "actors/coordinator/job_actor.hpp"
 #include "actors/coordinator/snapshot_builder.hpp"
 #include "actors/stats/stats_dump.hpp"
 #include "config/config.hpp"
@@ -34,7 +35,7 @@ struct StatsState {
 struct CoordinatorState {
   SnapshotStore* store = nullptr;
   uint64_t generation = 0;
-  std::map<std::string, caf::actor> branches;  // by branch path
+  std::map<std::string, msg::BranchActor> branches;  // by branch path
   std::map<caf::actor_addr, std::string> by_addr;
   StatsState stats;
   std::shared_ptr<Rebalancer> rebalancer;
@@ -50,7 +51,7 @@ msg::BranchSettings settings_of(const config::Config& cfg) {
   return s;
 }
 
-void spawn_branch(caf::event_based_actor* self, CoordinatorState& st,
+void spawn_branch(msg::CoordinatorActor::pointer self, CoordinatorState& st,
                   const std::shared_ptr<BranchState>& rt, const msg::BranchSettings& s) {
   auto a = self->spawn<caf::monitored>(branch_actor, rt, s);
   st.by_addr[a.address()] = rt->path();
@@ -58,9 +59,9 @@ void spawn_branch(caf::event_based_actor* self, CoordinatorState& st,
 }
 
 // Branch actors follow the snapshot: new branches get one, removed branches lose theirs.
-void sync_branches(caf::event_based_actor* self, CoordinatorState& st, const PoolSnapshot& snap) {
+void sync_branches(msg::CoordinatorActor::pointer self, CoordinatorState& st, const PoolSnapshot& snap) {
   auto s = settings_of(*snap.config);
-  std::map<std::string, caf::actor> keep;
+  std::map<std::string, msg::BranchActor> keep;
   for (const auto& b : snap.branches) {
     auto it = st.branches.find(b.path);
     if (it != st.branches.end()) {
@@ -76,13 +77,13 @@ void sync_branches(caf::event_based_actor* self, CoordinatorState& st, const Poo
   }
   for (auto& [path, a] : st.branches) {
     st.by_addr.erase(a.address());
-    self->demonitor(a);
+    self->demonitor(a.address());
     self->send_exit(a, caf::exit_reason::user_shutdown);
   }
   st.branches = std::move(keep);
 }
 
-void publish(caf::event_based_actor* self, CoordinatorState& st,
+void publish(msg::CoordinatorActor::pointer self, CoordinatorState& st,
              std::shared_ptr<const config::Config> cfg) {
   auto prev = st.store->get();
   auto snap = build_snapshot(std::move(cfg), prev.get(), ++st.generation);
@@ -98,7 +99,7 @@ bool test_hooks_enabled() {
 // cmd.rebalance=start|dry-run|stop. A run blocks its own detached actor (its own thread) from
 // plan to last move; the coordinator only claims it and spawns it.
 template <class Fail>
-void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w,
+void start_rebalance(msg::CoordinatorActor::pointer self, CoordinatorState& st, const msg::ControlWrite& w,
                      Fail& fail) {
   auto reb = st.rebalancer;
   if (!reb) return fail(-ENOTSUP);
@@ -109,20 +110,11 @@ void start_rebalance(caf::event_based_actor* self, CoordinatorState& st, const m
   if (w.value != "start" && w.value != "dry-run" && !w.value.empty()) return fail(-EINVAL);
   if (!reb->begin(w.value == "dry-run")) return fail(-EBUSY);
   w.finish(0);  // answered before the run starts (a test hook may end the process mid-move)
-  // The run gets its actor's argument rather than a capture: CAF 0.17 dereferences a null
-  // argument tuple for a spawn without arguments (UBSan: reference binding to null pointer).
-  self->spawn<caf::detached>(
-      [](caf::event_based_actor* me, std::shared_ptr<Rebalancer> run) -> caf::behavior {
-        me->send(me, msg::tick_atom::value);
-        return {[=](msg::tick_atom) {
-          run->run();
-          me->quit();
-        }};
-      },
-      reb);
+  auto run = self->spawn<caf::detached>(job_actor, std::string("rebalance"));
+  self->send(run, std::make_shared<std::function<void()>>([reb] { reb->run(); }));
 }
 
-void handle_write(caf::event_based_actor* self, CoordinatorState& st, const msg::ControlWrite& w) {
+void handle_write(msg::CoordinatorActor::pointer self, CoordinatorState& st, const msg::ControlWrite& w) {
   auto& fig = st.stats.figures;
   ++fig.writes;
   ++fig.handled;
@@ -218,7 +210,7 @@ void render_stats(CoordinatorState& st, const Gather& g, size_t coord_mailbox) {
 
 // Asks every branch actor for its figures with a deadline; one that does not answer in time
 // is reported as not answering, and the rest of the dump still arrives.
-void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState> st) {
+void gather_stats(msg::CoordinatorActor::pointer self, std::shared_ptr<CoordinatorState> st) {
   auto& ss = st->stats;
   int64_t now = steady_ns();
   // A gather ends within its deadline; one older than a few periods is given up.
@@ -261,7 +253,7 @@ void gather_stats(caf::event_based_actor* self, std::shared_ptr<CoordinatorState
   }
 }
 
-void on_stats_tick(caf::event_based_actor* self, const std::shared_ptr<CoordinatorState>& st) {
+void on_stats_tick(msg::CoordinatorActor::pointer self, const std::shared_ptr<CoordinatorState>& st) {
   auto& ss = st->stats;
   ++ss.figures.handled;
   int64_t now = steady_ns();
@@ -275,7 +267,8 @@ void on_stats_tick(caf::event_based_actor* self, const std::shared_ptr<Coordinat
 
 }  // namespace
 
-caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* store,
+msg::CoordinatorActor::behavior_type coordinator_actor(msg::CoordinatorActor::pointer self,
+                                                      SnapshotStore* store,
                                 std::shared_ptr<const config::Config> initial,
                                 std::shared_ptr<Rebalancer> rebalancer) {
   auto st = std::make_shared<CoordinatorState>();

@@ -11,7 +11,8 @@ struct Config;
 class Rebalancer;
 
 // `rebalancer` runs cmd.rebalance on a detached actor the coordinator spawns.
-caf::behavior coordinator_actor(caf::event_based_actor* self, SnapshotStore* store,
+msg::CoordinatorActor::behavior_type coordinator_actor(msg::CoordinatorActor::pointer self,
+                                                      SnapshotStore* store,
                                 std::shared_ptr<const config::Config> initial,
                                 std::shared_ptr<Rebalancer> rebalancer);
 

@@ -8,21 +8,13 @@
 
 #include "actors/branch/branch_state.hpp"
 #include "actors/coordinator/coordinator.hpp"
+#include "actors/coordinator/job_actor.hpp"
 #include "actors/migration/move_journal.hpp"
 #include "actors/migration/rebalancer.hpp"
 #include "config/config.hpp"
 
 namespace mfs {
 namespace {
-
-using Job = std::shared_ptr<std::function<void()>>;
-
-caf::behavior migration_actor(caf::event_based_actor* self, std::string) {
-  return {[=](const Job& job) {
-    (*job)();
-    self->quit();
-  }};
-}
 
 class ActorRuntime final : public PoolActors {
  public:
@@ -52,11 +44,11 @@ class ActorRuntime final : public PoolActors {
     if (coordinator_) caf::anon_send(coordinator_, std::move(w));
   }
 
-  // Each move gets its own detached migration actor (its own thread: copies block).
+  // Each move gets its own detached job actor (its own thread: copies block).
   void submit(std::string label, std::function<void()> work) override {
     if (!system_) return;  // dropping `work` answers its request with EIO
     auto job = std::make_shared<std::function<void()>>(std::move(work));
-    auto a = system_->spawn<caf::detached>(migration_actor, std::move(label));
+    auto a = system_->spawn<caf::detached>(job_actor, std::move(label));
     caf::anon_send(a, job);
   }
 
@@ -76,7 +68,7 @@ class ActorRuntime final : public PoolActors {
   std::shared_ptr<Rebalancer> rebalancer_;
   caf::actor_system_config caf_cfg_;
   std::unique_ptr<caf::actor_system> system_;
-  caf::actor coordinator_;
+  msg::CoordinatorActor coordinator_;
 };
 
 }  // namespace
