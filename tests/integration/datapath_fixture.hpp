@@ -29,7 +29,7 @@
 
 #include "tests/integration/pool_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::datapath {
 
 // A plain tmpfs directory with the pool's mount flags (the reference for kernel answers).
 class PlainTmpfs {
@@ -137,4 +137,4 @@ class DataPath : public ::testing::Test {
   std::string L(const std::string& rel) const { return plain.path(rel); }
 };
 
-}  // namespace mfs::test
+}  // namespace mfs::test::datapath

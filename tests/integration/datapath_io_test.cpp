@@ -7,7 +7,7 @@
 
 #include "tests/integration/datapath_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::datapath {
 namespace {
 
 TEST_F(DataPath, WriteFsyncFdatasyncFlushRelease) {
@@ -175,4 +175,4 @@ TEST_F(DataPath, SixtyFourMiBInOddChunksReadsBackIdentical) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::datapath

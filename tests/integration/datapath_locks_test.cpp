@@ -6,7 +6,7 @@
 
 #include "tests/integration/datapath_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::datapath {
 namespace {
 
 TEST_F(DataPath, FlockBetweenProcesses) {
@@ -113,4 +113,4 @@ TEST_F(DataPath, PosixLocksBetweenProcesses) {
 // set-user-ID / set-group-ID after a write by an unprivileged process, as on tmpfs.
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::datapath

@@ -8,7 +8,7 @@
 
 #include "tests/integration/datapath_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::datapath {
 namespace {
 
 TEST_F(DataPath, AppendTruncExcl) {
@@ -224,4 +224,4 @@ TEST_F(DataPath, WriteClearsSetIdBitsAsTmpfsDoes) {
 // without O_DIRECT, in the pool and on the branch.
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::datapath

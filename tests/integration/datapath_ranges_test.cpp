@@ -7,7 +7,7 @@
 
 #include "tests/integration/datapath_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::datapath {
 namespace {
 
 TEST_F(DataPath, FallocateEveryModeAsTheBranchDoes) {
@@ -178,4 +178,4 @@ TEST_F(DataPath, LseekDataAndHoleMatchTmpfs) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::datapath

@@ -4,7 +4,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, EnoentAndEnotdirMatchPlainDirectory) {
@@ -177,4 +177,4 @@ TEST_P(ReadOnlyOps, PermissionDeniedAsNobodyMatchesPlainDirectory) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -6,7 +6,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(
@@ -19,4 +19,4 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

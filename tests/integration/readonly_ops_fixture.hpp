@@ -12,7 +12,7 @@
 #include "tests/integration/readonly_probes.hpp"
 #include "tests/integration/readonly_tree.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 
 // Parameter: extra pool options. Everything must hold with the kernel caches off and on.
 class ReadOnlyOps : public ::testing::TestWithParam<std::string> {
@@ -153,4 +153,4 @@ class ReadOnlyOps : public ::testing::TestWithParam<std::string> {
   }
 };
 
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -20,7 +20,7 @@
 
 #include "tests/integration/pool_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 
 inline void expect_same(const Outcome& pool, const Outcome& plain, const std::string& label) {
   EXPECT_TRUE(pool == plain) << label << ": pool " << describe(pool) << ", plain "
@@ -168,4 +168,4 @@ inline std::string padded(const std::string& base, const std::string& rel, size_
   return p;
 }
 
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -3,7 +3,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, ReadWholeFilesMatchesPlainDirectory) {
@@ -109,4 +109,4 @@ TEST_P(ReadOnlyOps, OpenErrorsMatchPlainDirectory) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -3,7 +3,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, ReaddirMatchesPlainDirectory) {
@@ -37,4 +37,4 @@ TEST_P(ReadOnlyOps, ReaddirErrorsMatchPlainDirectory) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -3,7 +3,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, StatAndLstatOfEveryNodeMatchPlainDirectory) {
@@ -115,4 +115,4 @@ TEST_P(ReadOnlyOps, AccessMatchesPlainDirectoryAsRootAndAsNobody) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -12,7 +12,7 @@
 
 #include "tests/integration/pool_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 
 // ---------------------------------------------------------------------------------------------
 // The tree: every node is created on its branch; the plain directory gets the node only when
@@ -173,4 +173,4 @@ inline std::string pattern(size_t n) {
   return s;
 }
 
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -4,7 +4,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, FileOnLaterBranchInsideMergedDirectoryIsFound) {
@@ -63,4 +63,4 @@ TEST_P(ReadOnlyOps, ShadowedFileComesFromFirstBranch) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly

@@ -3,7 +3,7 @@
 
 #include "tests/integration/readonly_ops_fixture.hpp"
 
-namespace mfs::test {
+namespace mfs::test::readonly {
 namespace {
 
 TEST_P(ReadOnlyOps, GetxattrMatchesPlainDirectory) {
@@ -74,4 +74,4 @@ TEST_P(ReadOnlyOps, ListxattrMatchesPlainDirectory) {
 }
 
 }  // namespace
-}  // namespace mfs::test
+}  // namespace mfs::test::readonly
