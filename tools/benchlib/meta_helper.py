@@ -1,0 +1,68 @@
+"""Python stand-in for bench_meta.c (used only when no C compiler works). Same CLI, same output."""
+
+import os
+import sys
+import time
+
+
+def meta_helper_py(argv):
+    def fail(i, e):
+        print(f"err {i} {errno_name(e.errno)} {e.strerror}")
+        return 1
+    mode = argv[0]
+    t0 = time.monotonic()
+    if mode == "populate":
+        n, prefix, dirs = int(argv[1]), argv[2], argv[3:]
+        for i in range(n):
+            try:
+                os.close(os.open(f"{dirs[i % len(dirs)]}/{prefix}{i:07d}", os.O_CREAT | os.O_WRONLY, 0o644))
+            except OSError as e:
+                return fail(i, e)
+        print(f"ok {n} {time.monotonic() - t0:.9f}")
+        return 0
+    if mode == "readdir":
+        d, passes, total, per = argv[1], int(argv[2]), 0, 0
+        for p in range(passes):
+            try:
+                with os.scandir(d) as it:
+                    per = sum(1 for _ in it)
+            except OSError as e:
+                return fail(p, e)
+            total += per
+        print(f"ok {total} {time.monotonic() - t0:.9f} {per}")
+        return 0
+    d, n, prefix = argv[1], int(argv[2]), argv[3]
+    lat = []
+    for i in range(n):
+        p = f"{d}/{prefix}{i:07d}"
+        try:
+            if mode == "create":
+                os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            elif mode == "stat":
+                os.stat(p)
+            elif mode == "open":
+                os.close(os.open(p, os.O_RDONLY))
+            elif mode == "unlink":
+                os.unlink(p)
+            elif mode == "statlat":
+                a = time.monotonic()
+                os.stat(p)
+                lat.append((time.monotonic() - a) * 1e6)
+            else:
+                print(f"bad mode {mode}", file=sys.stderr)
+                return 2
+        except OSError as e:
+            return fail(i, e)
+    total = time.monotonic() - t0
+    if mode == "statlat":
+        lat.sort()
+        pct = (lambda q: lat[int((n - 1) * q)]) if n else (lambda q: 0.0)
+        print(f"ok {n} {total:.9f} {pct(.5):.3f} {pct(.9):.3f} {pct(.99):.3f} {lat[-1] if n else 0:.3f}")
+    else:
+        print(f"ok {n} {total:.9f}")
+    return 0
+
+
+def errno_name(num):
+    import errno as _errno
+    return _errno.errorcode.get(num, f"E{num}")

@@ -1,0 +1,1 @@
+"""The report: JSON summary and Markdown table (results.py), cell formatting (format.py)."""
