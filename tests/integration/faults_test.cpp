@@ -1,6 +1,7 @@
 // Faults injected under a running pool: a branch that vanishes (lazy unmount), a full branch, a
 // branch remounted read-only, and the daemon killed with SIGKILL in the middle of writes. The
-// hung-branch cases live in actor_core_test.cpp and control_file_test.cpp (FreezableBranch).
+// hung-branch cases live in actor_core_test.cpp, control_file_branches_test.cpp and
+// control_stats_test.cpp (FreezableBranch).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
