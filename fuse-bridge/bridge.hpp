@@ -20,7 +20,7 @@
 #include "fuse-bridge/node_table.hpp"
 #include "fuse-bridge/open_gate.hpp"
 #include "messages/migration_sink.hpp"
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
 
 namespace mfs::config {

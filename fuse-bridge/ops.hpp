@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuse-bridge/reply.hpp"
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 
 namespace mfs::bridge {
 

@@ -1,5 +1,5 @@
-// Actor vocabulary: atoms, message structs and every actor's typed interface. Includes CAF: only actors/*.cpp
-// include this header, so the rest of the tree compiles without CAF.
+// Actor vocabulary: atoms, message structs and every actor's typed interface. Includes CAF:
+// only actors/*.cpp include this header, so the rest of the tree compiles without CAF.
 #pragma once
 #include <caf/all.hpp>
 
@@ -8,7 +8,6 @@
 #include <string>
 
 #include "messages/branch_figures.hpp"
-#include "messages/pool_snapshot.hpp"
 
 namespace mfs::msg {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 #include "policy/policy.hpp"
 
 namespace mfs {

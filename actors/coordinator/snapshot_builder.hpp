@@ -2,7 +2,7 @@
 #pragma once
 #include <memory>
 
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 
 namespace mfs {
 

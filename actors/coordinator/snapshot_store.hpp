@@ -6,7 +6,7 @@
 #include <string>
 
 #include "actors/stats/stats_dump.hpp"
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 
 namespace mfs {
 

@@ -12,7 +12,7 @@
 #include <shared_mutex>
 #include <string>
 
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 
 namespace mfs {
 

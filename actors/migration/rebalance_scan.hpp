@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "messages/pool_snapshot.hpp"
+#include "actors/coordinator/pool_snapshot.hpp"
 #include "policy/rebalance_plan.hpp"
 
 namespace mfs {

@@ -1,4 +1,8 @@
 // The immutable view of the pool that FUSE threads read without locks: config, branches, generation.
+// It lives with its builder and store in actors/coordinator rather than in messages/: it holds
+// each branch's BranchState and the Config, both above messages/, and no actor message carries
+// it (FUSE threads read it from the SnapshotStore). Moving it is simpler than hiding those
+// types behind an opaque handle every reader would have to cast back.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -8,7 +12,7 @@
 #include "messages/branch_status.hpp"
 
 namespace mfs {
-class BranchState;
+class BranchState;  // actors/branch/branch_state.hpp; a shared_ptr needs no complete type here
 namespace config {
 struct Config;
 }
