@@ -3,33 +3,22 @@
 #include "actors/migration/rebalance_progress.hpp"
 
 #include <cmath>
-#include <nlohmann/json.hpp>
+
+#include "actors/stats/json_writer.hpp"
 
 namespace mfs {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using stats::Json;
+using stats::json_string;
 
 constexpr size_t kPlanBytes = 48000;  // the plan's share of one xattr value
 
-// Paths are bytes, not UTF-8: each byte above 0x7f is shown as the code point of that value
-// (\u00XX once dumped), as this JSON always showed them, so any path survives.
-std::string bytes_as_code_points(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-    }
-  }
-  return out;
-}
-
 double two_decimals(double v) { return std::round(v * 100) / 100; }
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', /*ensure_ascii=*/true); }
+// Paths are bytes, not UTF-8: they go through json_string, the one rule of every JSON the
+// daemon writes (actors/stats/json_writer.hpp).
+std::string dump(const Json& j) { return stats::json_text(j); }
 
 }  // namespace
 
@@ -41,7 +30,7 @@ std::string rebalance_progress_json(const RebalanceProgress& p, int64_t now_ms, 
   uint64_t left = p.planned_bytes > done_bytes ? p.planned_bytes - done_bytes : 0;
   double eta = rate > 0 ? static_cast<double>(left) / rate : -1;
   Json j;
-  j["state"] = bytes_as_code_points(p.state);
+  j["state"] = json_string(p.state);
   j["dry_run"] = p.dry_run;
   j["threshold"] = two_decimals(p.threshold);
   j["spread"] = two_decimals(p.spread);
@@ -54,22 +43,22 @@ std::string rebalance_progress_json(const RebalanceProgress& p, int64_t now_ms, 
   j["skipped_links"] = p.skipped_links;
   j["skipped_copies"] = p.skipped_copies;
   j["failed"] = p.failed;
-  j["current"] = bytes_as_code_points(p.current);
+  j["current"] = json_string(p.current);
   j["current_bytes"] = p.current_bytes;
   j["current_size"] = p.current_size;
   j["elapsed_s"] = two_decimals(secs);
   j["rate_bps"] = static_cast<uint64_t>(rate);
   j["eta_s"] = eta < 0 ? Json(nullptr) : Json(two_decimals(eta));
-  j["last_error"] = bytes_as_code_points(p.last_error);
+  j["last_error"] = json_string(p.last_error);
   if (p.dry_run && with_plan) {
     // The plan, as much as fits in one xattr value beside the rest.
     Json plan = Json::array();
     size_t bytes = 0;
     for (const auto& m : p.plan) {
       Json e;
-      e["path"] = bytes_as_code_points(m.path);
-      e["from"] = bytes_as_code_points(m.src);
-      e["to"] = bytes_as_code_points(m.dst);
+      e["path"] = json_string(m.path);
+      e["from"] = json_string(m.src);
+      e["to"] = json_string(m.dst);
       e["bytes"] = m.bytes;
       size_t size = dump(e).size();
       if (bytes + size > kPlanBytes) break;

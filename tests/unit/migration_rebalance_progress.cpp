@@ -52,12 +52,14 @@ TEST(RebalanceProgressJson, NoRateMeansNoEta) {
   EXPECT_EQ(j["state"], "idle");
 }
 
-TEST(RebalanceProgressJson, PathBytesShowAsCodePoints) {
+// The stats dump's rule: valid UTF-8 (the e-acute) kept, an invalid byte (0xff) as U+00FF.
+TEST(RebalanceProgressJson, PathBytesFollowTheDumpsRule) {
   RebalanceProgress p;
   p.current = std::string("/caf\xc3\xa9/\xff\"q\\\n", 12);
   std::string text = rebalance_progress_json(p, 0, false);
-  EXPECT_NE(text.find("\"current\":\"/caf\\u00c3\\u00a9/\\u00ff\\\"q\\\\\\n\""), std::string::npos)
+  EXPECT_NE(text.find("\"current\":\"/caf\xc3\xa9/\xc3\xbf\\\"q\\\\\\n\""), std::string::npos)
       << text;
+  EXPECT_EQ(nlohmann::json::parse(text)["current"], "/caf\xc3\xa9/\xc3\xbf\"q\\\n");
 }
 
 TEST(RebalanceProgressJson, DryRunPlanFitsOneXattrValue) {
