@@ -32,7 +32,12 @@ Bridge::Bridge(SnapshotStore& store, std::string mountpoint)
 
 Bridge::~Bridge() = default;
 
-Bridge& bridge_of(fuse_req_t req) { return *static_cast<Bridge*>(fuse_req_userdata(req)); }
+// From the request's state (read at entry): a handler still running after its request was
+// answered must not read the freed fuse_req_t.
+Bridge& bridge_of(fuse_req_t req) {
+  if (auto s = serving_now(); s && s->req == req) return *static_cast<Bridge*>(s->bridge);
+  return *static_cast<Bridge*>(fuse_req_userdata(req));
+}
 
 Found Bridge::search(const PoolSnapshot& snap, policy::Func f, const std::string& path) const {
   Found out;

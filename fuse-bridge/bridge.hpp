@@ -19,6 +19,7 @@
 #include "fuse-bridge/invalidator.hpp"
 #include "fuse-bridge/node_table.hpp"
 #include "fuse-bridge/open_gate.hpp"
+#include "fuse-bridge/request_deadlines.hpp"
 #include "messages/migration_sink.hpp"
 #include "actors/coordinator/pool_snapshot.hpp"
 #include "policy/policy_id.hpp"
@@ -124,6 +125,7 @@ class Bridge {
   // A handle of the node now at `path` is registered.
   bool is_open(const std::string& path) const;
   OpenGate& open_gate() { return open_gate_; }
+  const RequestDeadlines& deadlines() const { return deadlines_; }
   void set_migration_sink(MigrationSink* m) { migrations_ = m; }
   MigrationSink* migrations() const { return migrations_; }
 
@@ -142,6 +144,7 @@ class Bridge {
   mutable std::mutex handles_mu_;
   std::unordered_map<NodeId, std::vector<std::shared_ptr<FileHandle>>> handles_;
   OpenGate open_gate_;
+  RequestDeadlines deadlines_;
   struct stat control_attr_ {};
 };
 

@@ -66,8 +66,7 @@ void ControlFile::setxattr(fuse_req_t req, const char* name, const char* value, 
   size_t plen = std::strlen(kPrefix);
   if (std::strncmp(name, kPrefix, plen) != 0) return reply->result(-ENODATA);
   if (flags & XATTR_CREATE) return reply->result(-EEXIST);
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  if (ctx->uid != 0) return reply->result(-EPERM);
+  if (caller_of(req).uid != 0) return reply->result(-EPERM);
   std::string key(name + plen);
   if (is_stats_key(key)) return reply->result(-EROFS);  // rendered by the daemon, read-only
   if (!sink_) return reply->result(-ENOTSUP);

@@ -2,6 +2,8 @@
 // when called as raw syscalls).
 #include "fuse-bridge/credentials.hpp"
 
+#include "fuse-bridge/request_deadlines.hpp"
+
 #include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
@@ -12,15 +14,15 @@
 namespace mfs::bridge {
 
 AsCaller::AsCaller(fuse_req_t req) {
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  if (ctx->uid == 0 && ctx->gid == 0) return;
+  const Caller c = caller_of(req);
+  if (c.uid == 0 && c.gid == 0) return;
   gid_t groups[64];
-  int n = fuse_req_getgroups(req, 64, groups);
+  int n = caller_groups(c, groups, 64);
   if (n < 0) n = 0;
   if (n > 64) n = 64;
   ::syscall(SYS_setgroups, static_cast<size_t>(n), groups);
-  ::syscall(SYS_setfsgid, ctx->gid);
-  ::syscall(SYS_setfsuid, ctx->uid);
+  ::syscall(SYS_setfsgid, c.gid);
+  ::syscall(SYS_setfsuid, c.uid);
   switched_ = true;
 }
 
@@ -32,8 +34,7 @@ AsCaller::~AsCaller() {
 }
 
 mode_t apply_umask(fuse_req_t req, mode_t mode) {
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  return mode & ~ctx->umask;
+  return mode & ~caller_of(req).umask;
 }
 
 }  // namespace mfs::bridge

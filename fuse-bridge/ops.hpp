@@ -44,10 +44,14 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
 void op_symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name);
-// Creates a symlink through the create policy (rename-exdev/link-exdev fallbacks). 0 or errno.
+// Creates a symlink through the create policy (rename-exdev/link-exdev fallbacks). 0 or -errno.
+// `e` gets its attributes; no node is added (answer_entry adds it).
 int create_symlink(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
                    fuse_ino_t parent, const char* name, const std::string& target,
                    fuse_entry_param& e);
+// Answers a new entry: claims the reply, then adds the node (parent, name) and sends `e` with
+// it. A request already answered by its deadline adds nothing.
+void answer_entry(Reply& reply, Bridge& b, fuse_ino_t parent, const char* name, fuse_entry_param& e);
 // Auto-RO (FEATURES.md §2.3): RW branches that refuse a probe file with EROFS are demoted.
 bool detect_readonly_branches(const PoolSnapshot& snap);
 // ops_remove.cpp

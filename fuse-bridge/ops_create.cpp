@@ -81,15 +81,15 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
   return plan;
 }
 
-// The new object's entry: attributes from its first branch, a node in the tree.
-int new_entry(Bridge& b, const PoolSnapshot& snap, fuse_ino_t parent, const char* name,
-              const std::string& path, size_t branch, fuse_entry_param& e) {
+// The new object's entry: attributes from its first branch. Its node is added only once the
+// reply is claimed (answer_entry), so a create answered by its deadline adds none.
+int new_entry(Bridge& b, const PoolSnapshot& snap, const std::string& path, size_t branch,
+              fuse_entry_param& e) {
   if (int r = fs::lstat(snap.branches[branch].rt->root_fd(), path, e.attr); r < 0) return r;
   b.present(snap, branch, path, e.attr);
   e.generation = kGeneration;
   e.attr_timeout = b.attr_timeout(snap, e.attr);
   e.entry_timeout = b.entry_timeout(snap);
-  e.ino = b.nodes().add_lookup(parent, name);
   return 0;
 }
 
@@ -117,7 +117,7 @@ int make_on_all(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t 
     }
   }
   if (int err = agg.result(); err || !made) return err ? err : -EIO;
-  return new_entry(b, snap, parent, name, plan.path, *made, e);
+  return new_entry(b, snap, plan.path, *made, e);
 }
 
 void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::Func f,
@@ -134,10 +134,17 @@ void create_on_all(fuse_req_t req, fuse_ino_t parent, const char* name, policy::
     err = make_on_all(req, b, *snap, parent, name, f, make, e);
   }
   if (err) return reply.result(err);
-  reply.entry(e);
+  answer_entry(reply, b, parent, name, e);
 }
 
 }  // namespace
+
+void answer_entry(Reply& reply, Bridge& b, fuse_ino_t parent, const char* name,
+                  fuse_entry_param& e) {
+  if (!reply.claim()) return;
+  e.ino = b.nodes().add_lookup(parent, name);
+  reply.claimed_entry(e);
+}
 
 bool detect_readonly_branches(const PoolSnapshot& snap) {
   bool demoted = false;
@@ -219,9 +226,11 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   br.rt->counters.creates_chosen.fetch_add(1, std::memory_order_relaxed);
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   fuse_entry_param e{};
-  if (int err = new_entry(b, *snap, parent, name, plan.path, t, e)) return reply.result(err);
+  if (int err = new_entry(b, *snap, plan.path, t, e)) return reply.result(err);
+  if (!reply.claim()) return;  // answered by its deadline: no node, `h` closes its descriptor
+  e.ino = b.nodes().add_lookup(parent, name);
   fi->fh = b.register_handle(e.ino, std::move(h));
-  reply.create(e, *fi);
+  reply.claimed_create(e, *fi);
 }
 
 }  // namespace mfs::bridge

@@ -44,7 +44,7 @@ int branch_open_flags(const config::Config& cfg, int flags) {
 
 // cache.files=per-process: whether the opening process's name (its comm) is in the list.
 bool caching_process(fuse_req_t req, const std::vector<std::string>& names) {
-  std::ifstream f("/proc/" + std::to_string(fuse_req_ctx(req)->pid) + "/comm");
+  std::ifstream f("/proc/" + std::to_string(caller_of(req).pid) + "/comm");
   std::string comm;
   if (!std::getline(f, comm) || comm.empty()) return false;
   return std::find(names.begin(), names.end(), comm) != names.end();
@@ -103,8 +103,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       if (fd < 0) return reply.result(-errno);
       auto h = new_file_handle(req, fd, slot, *snap->config, fi);
       if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
+      if (!reply.claim()) return;  // answered by its deadline: `h` closes its descriptor
       fi->fh = b.register_handle(ino, std::move(h));
-      return reply.open(*fi);
+      return reply.claimed_open(*fi);
     }
   }
   auto path = b.nodes().path(ino);
@@ -130,8 +131,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto h = new_file_handle(req, fd, br, *snap->config, fi);
   // open(O_TRUNC) truncates here (atomic_o_trunc): the kernel sends no set-ID change for it.
   if (fi->flags & O_TRUNC) clear_privileged_bits(req, *h);
+  if (!reply.claim()) return;  // answered by its deadline: `h` closes its descriptor
   fi->fh = b.register_handle(ino, std::move(h));
-  reply.open(*fi);
+  reply.claimed_open(*fi);
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
@@ -157,13 +159,13 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
 // group-execute), so the daemon applies it. Root stands for CAP_FSETID.
 mode_t mode_after_write(fuse_req_t req, const struct stat& st) {
   mode_t m = st.st_mode & 07777;
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  if (ctx->uid == 0 || !S_ISREG(st.st_mode) || !(m & (S_ISUID | S_ISGID))) return m;
+  const Caller ctx = caller_of(req);
+  if (ctx.uid == 0 || !S_ISREG(st.st_mode) || !(m & (S_ISUID | S_ISGID))) return m;
   m &= ~S_ISUID;
   if ((m & S_ISGID) && !(m & S_IXGRP)) {
-    bool member = ctx->gid == st.st_gid;
+    bool member = ctx.gid == st.st_gid;
     gid_t groups[64];
-    int n = member ? 0 : fuse_req_getgroups(req, 64, groups);
+    int n = member ? 0 : caller_groups(ctx, groups, 64);
     for (int i = 0; i < n && i < 64; ++i) member = member || groups[i] == st.st_gid;
     if (member) return m;
   }

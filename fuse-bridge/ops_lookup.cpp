@@ -46,9 +46,10 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.generation = kGeneration;
     e.attr_timeout = b.attr_timeout(*snap, f.st);
     e.entry_timeout = b.entry_timeout(*snap);
+    if (!reply.claim()) return;  // answered by its deadline: no lookup count to take
     if (*target != kRootId) b.nodes().ref(*target);
     e.ino = *target;
-    return reply.entry(e);
+    return reply.claimed_entry(e);
   }
   auto path = b.nodes().child_path(parent, name);
   if (!path) return reply.result(-ENOENT);
@@ -68,8 +69,9 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   e.generation = kGeneration;
   e.attr_timeout = b.attr_timeout(*snap, f.st);
   e.entry_timeout = b.entry_timeout(*snap);
+  if (!reply.claim()) return;  // answered by its deadline (or its rerun): the kernel holds no count
   e.ino = b.nodes().add_lookup(parent, name);
-  reply.entry(e);
+  reply.claimed_entry(e);
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {

@@ -51,8 +51,8 @@ struct BranchPart {
 // skipped.
 int open_branch_dir(BranchState& rt, const std::string& path) {
   if (!rt.healthy()) return -EAGAIN;
-  auto guard = rt.track();
-  if (!guard.admitted() && rt.looks_stuck()) return -EAGAIN;
+  auto guard = rt.admit();
+  if (!guard.admitted()) return -EAGAIN;
   return fs::open_dir(rt.root_fd(), path);
 }
 
@@ -263,8 +263,9 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fi->keep_cache = 1;
     fi->cache_readdir = 1;
   }
+  if (!reply.claim()) return;
   fi->fh = b.register_dir(std::move(d));
-  reply.open(*fi);
+  reply.claimed_open(*fi);
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {

@@ -23,8 +23,9 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     agg.add(err);
     if (!err) snap->branches[i].rt->cache.put(*path, false);
   }
+  if (!reply.claim()) return;  // answered by its deadline: the kernel keeps the name
   if (agg.result() == 0) b.nodes().remove_name(parent, name);
-  reply.result(agg.result());
+  reply.claimed_result(agg.result());
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -45,10 +46,11 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
       snap->branches[i].rt->cache.put(*path, false);
     }
   }
-  if (agg.result() == 0) b.nodes().remove_name(parent, name);
   // A descriptor cached for the removed directory would hide a new one made under its name.
   if (!results.empty()) fs::ParentDirCache::namespace_changed();
-  reply.result(agg.result());
+  if (!reply.claim()) return;  // answered by its deadline: the kernel keeps the name
+  if (agg.result() == 0) b.nodes().remove_name(parent, name);
+  reply.claimed_result(agg.result());
 }
 
 }  // namespace mfs::bridge

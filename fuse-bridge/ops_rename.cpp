@@ -133,8 +133,7 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
   for (const auto& br : snap.branches) fs::unlink(br.rt->root_fd(), to);
   fuse_entry_param e{};
   if (create_symlink(req, b, snap, newparent, newname, target, e) != 0) return undo();
-  b.nodes().forget(e.ino, 1);  // the kernel learns the new name by lookup
-  return 0;
+  return 0;  // no node for the symlink: the kernel learns the new name by lookup
 }
 
 // Renames the node of (parent, name) to `aside` in the node table, adding the aside folder's
@@ -218,6 +217,7 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     if (non_enoent_err) return reply.result(non_enoent_err);
     if (pp && snap->config->rename_exdev != config::RenameExdev::passthrough) {
       int r = rename_exdev_fallback(req, b, *snap, pick.branches, newparent, newname, *from, *to);
+      if (!reply.claim()) return;  // answered by its deadline: the node table stays as is
       if (r == 0) {
         // The kernel moves its dentry (and the regular-file inode behind it) to the new name
         // when this reply arrives: the node follows the file aside, so until the dentry is
@@ -226,14 +226,15 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
         b.invalidator().entry(newparent, newname);
         forget_both(*snap, *from, *to, from_dir);
       }
-      return reply.result(r);
+      return reply.claimed_result(r);
     }
     return reply.result(pp ? -EXDEV : first_err ? first_err : -EXDEV);
   }
   for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
   forget_both(*snap, *from, *to, from_dir);
+  if (!reply.claim()) return;  // answered by its deadline: the kernel keeps the old name
   b.nodes().rename(parent, name, newparent, newname);
-  reply.result(0);
+  reply.claimed_result(0);
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
@@ -297,7 +298,7 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
     e.attr = src.st;
     e.attr_timeout = 0;
     e.entry_timeout = 0;
-    return reply.entry(e);
+    return answer_entry(reply, b, newparent, newname, e);
   }
   if (!made) return reply.result(last_err);
   fuse_entry_param e{};
@@ -308,11 +309,10 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   e.generation = kGeneration;
   e.attr_timeout = b.attr_timeout(*snap, f.st);
   e.entry_timeout = b.entry_timeout(*snap);
-  e.ino = b.nodes().add_lookup(newparent, newname);
   // The source name's node still has the old nlink cached in the kernel: drop it before the
   // reply, so a stat right after link() sees the new count.
   b.invalidator().attrs_now(ino);
-  reply.entry(e);
+  answer_entry(reply, b, newparent, newname, e);
 }
 
 }  // namespace mfs::bridge

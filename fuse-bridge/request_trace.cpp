@@ -16,8 +16,7 @@ std::string g_path;
 }  // namespace
 
 bool trace_enabled(fuse_req_t req) {
-  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
-  return b->snapshot()->config->debug;
+  return bridge_of(req).snapshot()->config->debug;
 }
 
 namespace {
@@ -37,11 +36,10 @@ void write_line(const std::string& path, const std::string& line) {
 }  // namespace
 
 void trace_request(fuse_req_t req, const char* op, const std::string& args) {
-  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  write_line(b->snapshot()->config->log_file,
-             std::string(op) + " " + args + " uid=" + std::to_string(ctx ? ctx->uid : 0u) +
-                 " pid=" + std::to_string(ctx ? ctx->pid : 0));
+  const Caller c = caller_of(req);
+  write_line(bridge_of(req).snapshot()->config->log_file,
+             std::string(op) + " " + args + " uid=" + std::to_string(c.uid) +
+                 " pid=" + std::to_string(c.pid));
 }
 
 void trace_line(const Bridge& b, const std::string& line) {

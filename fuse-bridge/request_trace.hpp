@@ -28,21 +28,4 @@ void append_trace_arg(std::string& out, const T& v, int& strings) {
   }
 }
 
-// A lowlevel op that traces its request before running. `Strings`: how many of its C-string
-// arguments are names (write's buffer and setxattr's value are not).
-template <auto Op, const char* Name, int Strings = 2>
-struct Traced;
-template <typename... A, void (*Op)(fuse_req_t, A...), const char* Name, int Strings>
-struct Traced<Op, Name, Strings> {
-  static void call(fuse_req_t req, A... a) {
-    if (trace_enabled(req)) {
-      std::string args;
-      int strings = Strings;
-      (append_trace_arg(args, a, strings), ...);
-      trace_request(req, Name, args);
-    }
-    Op(req, a...);
-  }
-};
-
 }  // namespace mfs::bridge

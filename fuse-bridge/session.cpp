@@ -15,6 +15,7 @@
 #include "config/mountinfo.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/ops.hpp"
+#include "fuse-bridge/op_entry.hpp"
 #include "fuse-bridge/request_trace.hpp"
 
 namespace mfs::bridge {
@@ -103,40 +104,40 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   std::memset(&ops, 0, sizeof ops);
   ops.init = op_init;
   ops.destroy = op_destroy;
-  ops.lookup = Traced<op_lookup, k_lookup>::call;
-  ops.forget = Traced<op_forget, k_forget>::call;
-  ops.forget_multi = Traced<op_forget_multi, k_forget_multi>::call;
-  ops.getattr = Traced<op_getattr, k_getattr>::call;
-  ops.opendir = Traced<op_opendir, k_opendir>::call;
-  ops.readdir = Traced<op_readdir, k_readdir>::call;
-  ops.readdirplus = Traced<op_readdirplus, k_readdirplus>::call;
-  ops.releasedir = Traced<op_releasedir, k_releasedir>::call;
-  ops.open = Traced<op_open, k_open>::call;
-  ops.read = Traced<op_read, k_read>::call;
-  ops.write = Traced<op_write, k_write, 0>::call;
-  ops.flush = Traced<op_flush, k_flush>::call;
-  ops.fsync = Traced<op_fsync, k_fsync>::call;
-  ops.fallocate = Traced<op_fallocate, k_fallocate>::call;
-  ops.copy_file_range = Traced<op_copy_file_range, k_copy_file_range>::call;
-  ops.lseek = Traced<op_lseek, k_lseek>::call;
-  ops.release = Traced<op_release, k_release>::call;
-  ops.fsyncdir = Traced<op_fsyncdir, k_fsyncdir>::call;
-  ops.readlink = Traced<op_readlink, k_readlink>::call;
-  ops.create = Traced<op_create, k_create>::call;
-  ops.mkdir = Traced<op_mkdir, k_mkdir>::call;
-  ops.mknod = Traced<op_mknod, k_mknod>::call;
-  ops.symlink = Traced<op_symlink, k_symlink>::call;
-  ops.unlink = Traced<op_unlink, k_unlink>::call;
-  ops.rmdir = Traced<op_rmdir, k_rmdir>::call;
-  ops.rename = Traced<op_rename, k_rename>::call;
-  ops.link = Traced<op_link, k_link>::call;
-  ops.setattr = Traced<op_setattr, k_setattr>::call;
-  ops.statfs = Traced<op_statfs, k_statfs>::call;
-  ops.access = Traced<op_access, k_access>::call;
-  ops.getxattr = Traced<op_getxattr, k_getxattr>::call;
-  ops.listxattr = Traced<op_listxattr, k_listxattr>::call;
-  ops.setxattr = Traced<op_setxattr, k_setxattr, 1>::call;
-  ops.removexattr = Traced<op_removexattr, k_removexattr>::call;
+  ops.lookup = Entry<op_lookup, k_lookup, OnDeadline::rerun>::call;
+  ops.forget = Entry<op_forget, k_forget, OnDeadline::wait>::call;
+  ops.forget_multi = Entry<op_forget_multi, k_forget_multi, OnDeadline::wait>::call;
+  ops.getattr = Entry<op_getattr, k_getattr, OnDeadline::rerun>::call;
+  ops.opendir = Entry<op_opendir, k_opendir, OnDeadline::wait>::call;
+  ops.readdir = Entry<op_readdir, k_readdir, OnDeadline::eio>::call;
+  ops.readdirplus = Entry<op_readdirplus, k_readdirplus, OnDeadline::eio>::call;
+  ops.releasedir = Entry<op_releasedir, k_releasedir, OnDeadline::wait>::call;
+  ops.open = Entry<op_open, k_open, OnDeadline::eio>::call;
+  ops.read = Entry<op_read, k_read, OnDeadline::wait>::call;
+  ops.write = Entry<op_write, k_write, OnDeadline::wait, 0>::call;
+  ops.flush = Entry<op_flush, k_flush, OnDeadline::wait>::call;
+  ops.fsync = Entry<op_fsync, k_fsync, OnDeadline::wait>::call;
+  ops.fallocate = Entry<op_fallocate, k_fallocate, OnDeadline::wait>::call;
+  ops.copy_file_range = Entry<op_copy_file_range, k_copy_file_range, OnDeadline::wait>::call;
+  ops.lseek = Entry<op_lseek, k_lseek, OnDeadline::wait>::call;
+  ops.release = Entry<op_release, k_release, OnDeadline::wait>::call;
+  ops.fsyncdir = Entry<op_fsyncdir, k_fsyncdir, OnDeadline::wait>::call;
+  ops.readlink = Entry<op_readlink, k_readlink, OnDeadline::rerun>::call;
+  ops.create = Entry<op_create, k_create, OnDeadline::eio>::call;
+  ops.mkdir = Entry<op_mkdir, k_mkdir, OnDeadline::eio>::call;
+  ops.mknod = Entry<op_mknod, k_mknod, OnDeadline::eio>::call;
+  ops.symlink = Entry<op_symlink, k_symlink, OnDeadline::eio>::call;
+  ops.unlink = Entry<op_unlink, k_unlink, OnDeadline::eio>::call;
+  ops.rmdir = Entry<op_rmdir, k_rmdir, OnDeadline::eio>::call;
+  ops.rename = Entry<op_rename, k_rename, OnDeadline::eio>::call;
+  ops.link = Entry<op_link, k_link, OnDeadline::eio>::call;
+  ops.setattr = Entry<op_setattr, k_setattr, OnDeadline::eio>::call;
+  ops.statfs = Entry<op_statfs, k_statfs, OnDeadline::rerun>::call;
+  ops.access = Entry<op_access, k_access, OnDeadline::rerun>::call;
+  ops.getxattr = Entry<op_getxattr, k_getxattr, OnDeadline::rerun>::call;
+  ops.listxattr = Entry<op_listxattr, k_listxattr, OnDeadline::rerun>::call;
+  ops.setxattr = Entry<op_setxattr, k_setxattr, OnDeadline::eio, 1>::call;
+  ops.removexattr = Entry<op_removexattr, k_removexattr, OnDeadline::eio>::call;
 }
 
 namespace {

@@ -55,7 +55,7 @@ const BranchProbe::Memo& BranchProbe::probe(size_t branch, std::string_view fuse
     m.err = -EIO;  // policies skip it; an action that needs it answers EIO
   } else if (cached == false) {
     m.err = -ENOENT;  // known absent: no syscall, no spin-up
-  } else if (auto guard = rt.track(); !guard.admitted() && rt.looks_stuck()) {
+  } else if (auto guard = rt.admit(); !guard.admitted()) {
     m.err = -EIO;  // in-flight cap reached by syscalls that are not coming back
   } else {
     rt.counters.lstat_calls.fetch_add(1, std::memory_order_relaxed);

@@ -80,6 +80,14 @@ BranchState::OpGuard BranchState::track() {
   return OpGuard(this, -1);
 }
 
+BranchState::OpGuard BranchState::admit() {
+  for (;;) {
+    OpGuard g = track();
+    if (g.admitted() || looks_stuck()) return g;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 int64_t BranchState::oldest_inflight_ns() const {
   int64_t oldest = 0;
   for (const auto& s : inflight_) {

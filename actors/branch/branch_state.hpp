@@ -61,6 +61,11 @@ class BranchState {
     return h == BranchHealth::ok || h == BranchHealth::readonly;
   }
   OpGuard track();
+  // A slot, waiting (in 1 ms sleeps, never in a syscall) while every slot is held by syscalls
+  // that are still young; not admitted once the branch looks stuck. The cap then holds: a
+  // frozen branch keeps at most kInflightCap threads inside it, so it cannot take every FUSE
+  // worker (the loop has kInflightCap per branch beyond read-thread-count).
+  OpGuard admit();
   // Start time (steady ns) of the oldest syscall in flight, 0 if none.
   int64_t oldest_inflight_ns() const;
   size_t inflight() const;

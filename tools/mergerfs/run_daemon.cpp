@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "actors/branch/branch_state.hpp"
 #include "actors/coordinator/pool_actors.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
@@ -79,9 +80,12 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   mo.mountpoint = cfg.mountpoint;
   mo.fuse_opts = fuse_options(cfg, parsed.passthrough);
   mo.fuse_debug = fuse_debug;
-  // Workers are started on demand; the headroom beyond one branch's in-flight cap keeps a
-  // hung branch from taking every worker.
-  mo.max_threads = cfg.read_thread_count > 0 ? static_cast<unsigned>(cfg.read_thread_count) : 16;
+  // Workers are started on demand. Beyond read-thread-count, room for every branch's in-flight
+  // cap: the branches that hang can hold at most that many workers between them, and the rest
+  // of the pool keeps its own.
+  unsigned workers = cfg.read_thread_count > 0 ? static_cast<unsigned>(cfg.read_thread_count) : 16;
+  mo.max_threads = workers + static_cast<unsigned>(BranchState::kInflightCap *
+                                                   std::max<size_t>(store.get()->branches.size(), 1));
   std::string err;
   if (session.mount(bridge, mo, err) != 0) {
     std::fprintf(stderr, "mergerfs: ERROR - %s\n", err.c_str());
