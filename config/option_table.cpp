@@ -386,7 +386,8 @@ std::vector<OptionDef> build_table() {
                   integer(&Config::scheduling_priority, -20, 19)));
   t.push_back(with_aliases(
       row("read-thread-count", ValueType::integer, "integer", "0", kRO,
-          "Most FUSE worker threads (libfuse max_threads, started on demand); 0 or less: 16.", "4",
+          "Most FUSE worker threads (libfuse max_threads, started on demand); 0 or less: 16 plus 8 per "
+          "branch, so branches that hang (each holds at most 8) never take every worker.", "4",
           integer(&Config::read_thread_count, INT32_MIN, INT32_MAX)),
       {"threads"}));
   t.push_back(row("process-thread-count", ValueType::integer, "integer", "-1", kRO,

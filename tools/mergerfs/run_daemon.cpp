@@ -80,12 +80,13 @@ int run_daemon(config::Config cfg, const config::ParseOutcome& parsed, bool fuse
   mo.mountpoint = cfg.mountpoint;
   mo.fuse_opts = fuse_options(cfg, parsed.passthrough);
   mo.fuse_debug = fuse_debug;
-  // Workers are started on demand. Beyond read-thread-count, room for every branch's in-flight
-  // cap: the branches that hang can hold at most that many workers between them, and the rest
-  // of the pool keeps its own.
-  unsigned workers = cfg.read_thread_count > 0 ? static_cast<unsigned>(cfg.read_thread_count) : 16;
-  mo.max_threads = workers + static_cast<unsigned>(BranchState::kInflightCap *
-                                                   std::max<size_t>(store.get()->branches.size(), 1));
+  // Workers are started on demand. By default 16, plus room for every branch's in-flight cap:
+  // the branches that hang can hold at most that many workers between them, and the rest of
+  // the pool keeps its own. An explicit read-thread-count is the cap the user asked for.
+  mo.max_threads = cfg.read_thread_count > 0
+                       ? static_cast<unsigned>(cfg.read_thread_count)
+                       : 16 + static_cast<unsigned>(BranchState::kInflightCap *
+                                                    std::max<size_t>(store.get()->branches.size(), 1));
   std::string err;
   if (session.mount(bridge, mo, err) != 0) {
     std::fprintf(stderr, "mergerfs: ERROR - %s\n", err.c_str());
