@@ -11,18 +11,18 @@ namespace {
 constexpr int64_t kMarkSlack_ns = 250 * 1000 * 1000;
 }  // namespace
 
-ReplyStatePtr enter_request(fuse_req_t req, const char* op, OnDeadline how, int64_t* due_ns) {
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  auto* b = static_cast<Bridge*>(fuse_req_userdata(req));
-  auto s = std::make_shared<ReplyState>(req, Caller{ctx->uid, ctx->gid, ctx->pid, ctx->umask}, b);
-  s->op = op;
-  double deadline = b->snapshot()->config->branch_deadline;
-  *due_ns = 0;
+Entered enter_request(fuse_req_t req, const char* op, OnDeadline how) {
+  Entered in;
+  in.state = new_request_state(req);
+  in.state->op = op;
+  auto snap = static_cast<Bridge*>(in.state->bridge)->snapshot();
+  in.trace = snap->config->debug;
+  double deadline = snap->config->branch_deadline;
   if (how != OnDeadline::wait && deadline > 0) {
-    s->deadline_ns = static_cast<int64_t>(deadline * 1e9) + kMarkSlack_ns;
-    *due_ns = steady_ns() + s->deadline_ns;
+    in.state->deadline_ns = static_cast<int64_t>(deadline * 1e9) + kMarkSlack_ns;
+    in.due_ns = steady_ns() + in.state->deadline_ns;
   }
-  return s;
+  return in;
 }
 
 }  // namespace mfs::bridge

@@ -17,9 +17,15 @@ enum class OnDeadline {
   rerun,  // run again without the late branch: lookups, which change nothing
 };
 
-// Starts the request's state and deadline. The watchdog fires a little after branch-deadline:
+// A request as it enters: its state, when it is due (0: no deadline) and whether debug traces
+// it, all from one read of the snapshot. The watchdog fires a little after branch-deadline:
 // the branch actor (100 ms tick) has marked the late branch slow by then, so a rerun skips it.
-ReplyStatePtr enter_request(fuse_req_t req, const char* op, OnDeadline how, int64_t* due_ns);
+struct Entered {
+  ReplyStatePtr state;
+  int64_t due_ns = 0;
+  bool trace = false;
+};
+Entered enter_request(fuse_req_t req, const char* op, OnDeadline how);
 
 // An argument kept for a rerun: the request's buffers belong to the libfuse worker, which
 // reuses them once the original handler returns.
@@ -54,23 +60,22 @@ template <typename... A, void (*Op)(fuse_req_t, A...), const char* Name, OnDeadl
           int Strings>
 struct Entry<Op, Name, How, Strings> {
   static void call(fuse_req_t req, A... a) {
-    int64_t due_ns = 0;
-    ReplyStatePtr s = enter_request(req, Name, How, &due_ns);
-    if (trace_enabled(req)) {
+    Entered in = enter_request(req, Name, How);
+    if (in.trace) {
       std::string args;
       int strings = Strings;
       (append_trace_arg(args, a, strings), ...);
       trace_request(req, Name, args);
     }
     if constexpr (How == OnDeadline::rerun) {
-      if (due_ns) {
-        s->rerun = [held = std::make_shared<std::tuple<Held<A>...>>(Held<A>(a)...)](
+      if (in.due_ns) {
+        in.state->rerun = [held = std::make_shared<std::tuple<Held<A>...>>(Held<A>(a)...)](
                        const ReplyStatePtr& st) {
           std::apply([&](auto&... h) { Op(st->req, h.get()...); }, *held);
         };
       }
     }
-    ServingRequest serve(std::move(s), due_ns);
+    ServingRequest serve(std::move(in.state), in.due_ns);
     Op(req, a...);
   }
 };

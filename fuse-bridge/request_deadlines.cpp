@@ -76,10 +76,20 @@ ServingRequest::~ServingRequest() {
 
 ReplyState* serving_now() { return t_serving; }
 
-Caller caller_of(fuse_req_t req) {
-  if (auto s = serving_now(); s && s->req == req) return s->caller;
+namespace {
+Caller read_caller(fuse_req_t req) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
   return Caller{ctx->uid, ctx->gid, ctx->pid, ctx->umask};
+}
+}  // namespace
+
+ReplyStatePtr new_request_state(fuse_req_t req) {
+  return std::make_shared<ReplyState>(req, read_caller(req), fuse_req_userdata(req));
+}
+
+Caller caller_of(fuse_req_t req) {
+  if (auto s = serving_now(); s && s->req == req) return s->caller;
+  return read_caller(req);
 }
 
 int caller_groups(const Caller& c, gid_t* out, int max) {
@@ -97,9 +107,7 @@ int caller_groups(const Caller& c, gid_t* out, int max) {
 
 ReplyStatePtr state_for(fuse_req_t req) {
   if (ReplyState* s = serving_now(); s && s->req == req) return s->shared_from_this();
-  const fuse_ctx* ctx = fuse_req_ctx(req);
-  Caller c{ctx->uid, ctx->gid, ctx->pid, ctx->umask};
-  return std::make_shared<ReplyState>(req, c, fuse_req_userdata(req));
+  return new_request_state(req);
 }
 
 RequestDeadlines::RequestDeadlines() : thread_([this] { run(); }) {}

@@ -26,6 +26,8 @@ class ServingRequest {
 
 // The state of the request this thread serves (null outside one); valid while it serves it.
 ReplyState* serving_now();
+// A new state for `req`, its caller read from the request (valid only while it is unanswered).
+ReplyStatePtr new_request_state(fuse_req_t req);
 // The caller of `req`, as copied at its entry.
 Caller caller_of(fuse_req_t req);
 // The caller's supplementary groups (what fuse_req_getgroups reads, from the copied pid);
@@ -34,7 +36,6 @@ int caller_groups(const Caller& c, gid_t* out, int max);
 
 class RequestDeadlines {
  public:
-  // `period_ns`: how long a rerun may take before it, too, is answered EIO.
   RequestDeadlines();
   ~RequestDeadlines();
   RequestDeadlines(const RequestDeadlines&) = delete;

@@ -13,14 +13,6 @@ std::mutex g_mu;
 std::FILE* g_file = nullptr;  // nullptr: stderr
 std::string g_path;
 
-}  // namespace
-
-bool trace_enabled(fuse_req_t req) {
-  return bridge_of(req).snapshot()->config->debug;
-}
-
-namespace {
-
 void write_line(const std::string& path, const std::string& line) {
   std::lock_guard<std::mutex> g(g_mu);
   if (path != g_path || (!path.empty() && !g_file)) {

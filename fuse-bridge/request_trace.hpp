@@ -7,8 +7,6 @@
 
 namespace mfs::bridge {
 
-// Whether `debug` is on in the request's current snapshot.
-bool trace_enabled(fuse_req_t req);
 // Appends "OP ARGS uid=U pid=P" to log.file (stderr when empty); reopens it when log.file
 // changes.
 void trace_request(fuse_req_t req, const char* op, const std::string& args);
