@@ -38,7 +38,7 @@ def parse_args(argv):
     p.add_argument("--caches", default="on,off", metavar="on,off",
                    help="kernel cache variants for the metadata groups (default: %(default)s)")
     p.add_argument("--hang-timeout", type=float, metavar="SECONDS",
-                   help="isolation: how long a stat pass may block while a branch is hung "
+                   help="isolation: how long a pass may block while a branch is frozen "
                         "(default 20, quick 10; the pool's branch-deadline defaults to 5)")
     p.add_argument("--op-timeout", type=float, metavar="SECONDS",
                    help="limit for one measurement (default 180, quick 30); a target that "
