@@ -19,6 +19,9 @@
  *                                        p50 p90 p99 max in microseconds
  *   bench_meta readlat  DIR N PREFIX     open(O_RDONLY)+read(up to 4 KiB)+close of each, timed
  *                                        as one call; EXTRA as statlat; an empty read fails
+ *   bench_meta answer   OP PATH          one stat or chmod (OP) of PATH, timed; prints
+ *                                        ok 1 SECONDS ERRNO (0: it succeeded): how long a
+ *                                        request that needs a frozen branch waits, and for what
  *   bench_meta waitfor  DIR N PREFIX     stat() DIR/PREFIX%07d, the next name every 10 ms (a
  *                                        fresh name, so no negative dentry answers for the
  *                                        pool), until one exists; OPS = attempts; fails with
@@ -67,7 +70,7 @@ static long parse_n(const char *s) {
 
 static int usage(void) {
   fprintf(stderr, "usage: bench_meta populate N PREFIX DIR... | "
-                  "fill N PREFIX BYTES DIR... | "
+                  "fill N PREFIX BYTES DIR... | answer {stat|chmod} PATH | "
                   "{create|stat|open|unlink|statlat|readlat|waitfor} DIR N PREFIX | "
                   "readdir DIR PASSES\n");
   return 2;
@@ -100,6 +103,9 @@ static int stat_one(const char *path) {
   struct stat st;
   return stat(path, &st) < 0 ? errno : 0;
 }
+
+/* A metadata change: the pool must run it on the file's own branch. */
+static int chmod_one(const char *path) { return chmod(path, 0644) < 0 ? errno : 0; }
 
 /* What a program reading a small file does: open, one read, close. */
 static int read_one(const char *path) {
@@ -165,6 +171,16 @@ int main(int argc, char **argv) {
     long n = parse_n(argv[2]);
     long bytes = filled ? parse_n(argv[4]) : 0;
     return populate(n, argv[3], bytes, argc - first_dir, argv + first_dir);
+  }
+
+  if (!strcmp(mode, "answer")) {
+    if (argc != 4) return usage();
+    timed_op op = !strcmp(argv[2], "stat") ? stat_one : !strcmp(argv[2], "chmod") ? chmod_one : NULL;
+    if (!op) return usage();
+    double a = now();
+    int e = op(argv[3]);
+    printf("ok 1 %.9f %d\n", now() - a, e);
+    return 0;
   }
 
   if (!strcmp(mode, "readdir")) {

@@ -24,6 +24,8 @@ def meta_helper_py(argv):
                 return fail(i, e)
         print(f"ok {n} {time.monotonic() - t0:.9f}")
         return 0
+    if mode == "answer":
+        return answer(argv[1], argv[2])
     if mode == "waitfor":
         return wait_for(argv[1], int(argv[2]), argv[3], t0, fail)
     if mode == "readdir":
@@ -77,6 +79,17 @@ def read_one(path):
             raise OSError(errno.ENODATA, os.strerror(errno.ENODATA))
     finally:
         os.close(fd)
+
+
+def answer(op, path):
+    """One stat or chmod, timed; prints its errno (0: success), as bench_meta.c's answer."""
+    a, err = time.monotonic(), 0
+    try:
+        os.stat(path) if op == "stat" else os.chmod(path, 0o644)
+    except OSError as e:
+        err = e.errno
+    print(f"ok 1 {time.monotonic() - a:.9f} {err}")
+    return 0
 
 
 def wait_for(d, n, prefix, t0, fail):

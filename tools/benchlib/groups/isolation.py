@@ -1,6 +1,7 @@
 """The isolation group: latency of stat and of open+read on healthy branches while the first
 branch (a passthrough_ll mount) is frozen with SIGSTOP, against the same with every branch
-healthy, and how soon after SIGCONT each target serves the thawed branch again."""
+healthy, and how soon after SIGCONT each target serves the thawed branch again (requests that
+need the frozen branch, and umount: isolation_answers.py)."""
 
 import gzip
 import os
@@ -11,6 +12,7 @@ import subprocess
 from ..procs import _cont
 from ..progress import log
 from ..targets import Err
+from .isolation_answers import RECOVERY_NAMES, IsolationAnswers
 
 PT_DIR = "/usr/share/doc/libfuse3-dev/examples"
 # (key, bench_meta latency mode, label); each op gets its own freeze, so both see the first
@@ -20,11 +22,9 @@ READ_BYTES = 4096
 # (label, index in bench_meta's "ok OPS SECONDS p50 p90 p99 max" numbers)
 STATS = [("p50", 2), ("p99", 4), ("max", 5)]
 PHASES = [("healthy", "all branches healthy"), ("frozen", "first branch frozen (SIGSTOP)")]
-# waitfor polls one fresh name every 10 ms: this many names give a thawed branch >= 15 s.
-RECOVERY_NAMES = 1500
 
 
-class IsolationGroup:
+class IsolationGroup(IsolationAnswers):
     """Mixin of Bench: group isolation."""
 
     def build_passthrough(self):
@@ -74,11 +74,14 @@ class IsolationGroup:
                 log(f"isolation: rep {rep + 1}/{reps}")
                 for op in OPS:
                     self.iso_round(targets, ptproc, rows, f"{rep}{op[0]}", op, blocked)
+                self.answer_round(targets, ptproc, rows, f"{rep}", blocked)
+            self.umount_frozen(targets, ptproc, rows["umount"])
         finally:
             self.release_to(mark)
 
     def iso_rows(self):
-        """Rows keyed (op, phase, stat), (op, "ratio") and "recovery"; one note for all."""
+        """Rows keyed (op, phase, stat), (op, "ratio"), "recovery", ("chmod", key) and
+        "umount"; one note for all."""
         n = self.sz["iso_n"]
         ht = self.args.hang_timeout or self.sz["hang_timeout"]
         note = (f"{n} calls per pass, files on the 3 healthy branches ({READ_BYTES} B for "
@@ -87,7 +90,9 @@ class IsolationGroup:
                 f"thawed; pools get the options above, so branch-deadline is at its default (5 s); "
                 f"'max' while frozen includes the first request that asks the frozen branch before "
                 f"it is known late; recovery: from SIGCONT, fresh names of files only on the thawed "
-                f"branch stat'ed every 10 ms until one is found")
+                f"branch stat'ed every 10 ms until one is found; chmod: a round of its own, two "
+                f"files only on the frozen branch, stat'ed before the freeze; umount: once, at "
+                f"the end, under a fresh freeze")
         rows = {}
         for key, _, label in OPS:
             for phase, plabel in PHASES:
@@ -98,6 +103,7 @@ class IsolationGroup:
                                           "on", "×", "lower", note)
         rows["recovery"] = self.row("isolation", "after SIGCONT: until a file on the thawed branch "
                                     "is found", "on", "s", "lower", note)
+        self.answer_rows(rows, note)
         return rows
 
     def iso_skip(self, rows, why):
@@ -120,7 +126,7 @@ class IsolationGroup:
             finally:
                 self.release_to(thaw_mark)
             for t in targets:
-                self.iso_recovery(t, rows["recovery"], f"{tag}z")
+                self.iso_recovery(t, rows["recovery"], f"d{tag}z")
             self.reap_stuck(targets)
         finally:
             self.oob_rmtree(dirs)
@@ -171,7 +177,7 @@ class IsolationGroup:
     def iso_recovery(self, t, row, rel):
         """Seconds from the thaw (this target's turn) until a file only on the thawed branch is
         seen: the pool must take the branch back without a remount."""
-        res = self.meta(t, ["waitfor", t.path(f"d{rel}"), str(RECOVERY_NAMES), "z"],
+        res = self.meta(t, ["waitfor", t.path(rel), str(RECOVERY_NAMES), "z"],
                         timeout=RECOVERY_NAMES * 0.01 + 15, abort=False)
         if isinstance(res, Err):
             log(f"isolation: {t.name} after the thaw: {res}")
