@@ -38,6 +38,8 @@ Eligible eligible_action(const std::vector<BranchFacts>& bs, const PathProbe& pr
     int err = 0;
     if (b.mode == BranchMode::RO)
       err = -EROFS;
+    else if (!b.healthy)  // the path may be there: EIO (outranks ENOENT), never a probe
+      err = -EIO;
     else if (!probe.exists(i, path))
       err = -ENOENT;
     else if (!b.statvfs_ok)

@@ -20,8 +20,10 @@ struct Eligible {
 // branch that fails several filters contributes.
 Eligible eligible_create(const std::vector<BranchFacts>&, const PathProbe&, std::string_view path, bool need_path);
 
-// RO -> EROFS, path missing -> ENOENT, statvfs failed -> ENOENT, read-only mount -> EROFS.
-// NC passes; unhealthy branches pass too, because the caller answers EIO for them.
+// RO -> EROFS, unhealthy -> EIO, path missing -> ENOENT, statvfs failed -> ENOENT, read-only
+// mount -> EROFS. NC passes. An unhealthy branch is not a candidate (a dead first branch must
+// not turn every `ff` action into EIO) but its EIO outranks ENOENT: a path whose only copies
+// may be there answers EIO, while a copy on a healthy branch is still acted on.
 Eligible eligible_action(const std::vector<BranchFacts>&, const PathProbe&, std::string_view path);
 
 // Existence only (unhealthy skipped); space-based searches also skip a failed statvfs.

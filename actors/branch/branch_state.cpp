@@ -110,9 +110,15 @@ size_t BranchState::inflight() const {
 }
 
 void BranchState::note_error(int err) {
-  if (err == -EIO || err == -ENOTCONN || err == -ENODEV || err == -ESTALE) {
+  if (err == -ENOTCONN || err == -ENODEV) {
+    // The transport or the device itself is gone: nothing on this branch can answer.
     counters.errors.fetch_add(1, std::memory_order_relaxed);
     set_health(BranchHealth::failed);
+  } else if (err == -EIO || err == -ESTALE) {
+    // May be one bad file (a bad sector, a stale NFS handle): the branch actor probes the
+    // root at its next tick, and that probe decides whether the whole branch has failed.
+    counters.errors.fetch_add(1, std::memory_order_relaxed);
+    refresh_wanted.store(true, std::memory_order_relaxed);
   } else if (err == -ENOSPC || err == -EDQUOT || err == -EROFS) {
     refresh_wanted.store(true, std::memory_order_relaxed);
   }

@@ -72,8 +72,9 @@ class BranchState {
   // The cap is reached and the oldest syscall has been out for a while: a busy branch is
   // served anyway, a stuck one is skipped (a FUSE thread spent there is not coming back).
   bool looks_stuck() const;
-  // A syscall answered `err` (-errno): one that means the branch itself is broken (EIO, gone)
-  // fails it; a full or read-only one asks for a statvfs refresh.
+  // A syscall answered `err` (-errno): one that means the branch itself is gone (ENOTCONN,
+  // ENODEV) fails it; EIO or ESTALE, which one file can cause, and a full or read-only
+  // branch ask for a root probe (refresh_wanted), whose result sets the health.
   void note_error(int err);
   void set_health(BranchHealth h) { health_.store(h, std::memory_order_relaxed); }
 
@@ -90,7 +91,7 @@ class BranchState {
   BranchCounters counters;
   ExistCache cache;
   fs::ParentDirCache dirs;  // parent-directory fds for probes, same TTL as `cache`
-  std::atomic<bool> refresh_wanted{false};  // set on ENOSPC/EDQUOT/EROFS
+  std::atomic<bool> refresh_wanted{false};  // set on EIO/ESTALE/ENOSPC/EDQUOT/EROFS
 
  private:
   std::string path_;

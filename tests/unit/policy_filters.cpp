@@ -153,11 +153,37 @@ TEST_F(PolicyFilters, ActionIgnoresMinfreespace) {
   EXPECT_EQ(action(PolicyId::epmfs, bs, p, "/f", rnd).branches, Branches{1});
 }
 
-TEST_F(PolicyFilters, ActionKeepsUnhealthyBranchesForTheCallerToAnswerEio) {
-  const FakeProbe p = everywhere(2, "/f");
+// A copy on a healthy branch is acted on, whatever an unhealthy branch before it may hold.
+TEST_F(PolicyFilters, ActionSkipsUnhealthyBranchesWithoutProbing) {
+  FakeProbe p = everywhere(2, "/f");
   const std::vector<BranchFacts> bs = {unhealthy(branch(1)), branch(1)};
-  EXPECT_EQ(action(PolicyId::epall, bs, p, "/f", rnd).branches, (Branches{0, 1}));
-  EXPECT_EQ(action(PolicyId::epff, bs, p, "/f", rnd).branches, Branches{0});
+  for (PolicyId id : {PolicyId::epall, PolicyId::epff, PolicyId::all, PolicyId::ff, PolicyId::epmfs}) {
+    const Pick pick = action(id, bs, p, "/f", rnd);
+    EXPECT_EQ(pick.err, 0) << to_string(id);
+    EXPECT_EQ(pick.branches, Branches{1}) << to_string(id);
+  }
+  EXPECT_FALSE(p.probed(0));
+}
+
+// Where the only copies may be on an unhealthy branch, the answer is EIO, not ENOENT.
+TEST_F(PolicyFilters, ActionWhoseOnlyCopiesMayBeOnUnhealthyBranchesAnswersEio) {
+  FakeProbe p;
+  p.add(0, "/f");  // on the unhealthy branch only (not probed: unknown to the pool)
+  const std::vector<BranchFacts> bs = {unhealthy(branch(1)), branch(1), branch(1)};
+  for (PolicyId id : {PolicyId::epall, PolicyId::epff, PolicyId::all, PolicyId::ff, PolicyId::newest}) {
+    const Pick pick = action(id, bs, p, "/f", rnd);
+    EXPECT_EQ(pick.err, -EIO) << to_string(id);
+    EXPECT_TRUE(pick.branches.empty()) << to_string(id);
+  }
+  EXPECT_FALSE(p.probed(0));
+  // Order-independent: EIO outranks ENOENT wherever the unhealthy branch is.
+  EXPECT_EQ(action(PolicyId::epff, {bs[1], bs[0]}, p, "/g", rnd).err, -EIO);
+  EXPECT_EQ(action(PolicyId::epff, {unhealthy(branch(1))}, p, "/f", rnd).err, -EIO);
+  // A read-only branch still answers EROFS first (mergerfs' precedence), and a pool with no
+  // unhealthy branch still answers ENOENT.
+  EXPECT_EQ(action(PolicyId::epff, {with_mode(branch(1), BranchMode::RO), bs[0]}, p, "/f", rnd).err,
+            -EROFS);
+  EXPECT_EQ(action(PolicyId::epff, {bs[1], bs[2]}, p, "/g", rnd).err, -ENOENT);
 }
 
 // --- search ---------------------------------------------------------------------------------
