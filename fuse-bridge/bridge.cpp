@@ -96,7 +96,7 @@ double Bridge::attr_timeout(const PoolSnapshot& snap, const struct stat& st) con
   return snap.config->cache_attr;
 }
 
-DirHandle::~DirHandle() {
+DirListing::~DirListing() {
   for (int fd : branch_fds)
     if (fd >= 0) ::close(fd);
 }

@@ -36,23 +36,31 @@ struct DirEntry {
   std::string name;
   uint64_t ino;
   unsigned char type;  // DT_*
-  int branch = -1;     // index of the first branch listing the name, in `DirHandle::generation`
+  int branch = -1;     // index of the first branch listing the name, in `DirListing::generation`
 };
 
-struct DirHandle {
-  DirHandle() = default;
-  DirHandle(const DirHandle&) = delete;
-  DirHandle& operator=(const DirHandle&) = delete;
-  ~DirHandle();
-  std::string path;
-  std::mutex mu;
-  bool loaded = false;
+// One merged listing of a directory, never changed once built: a request reads it without the
+// handle's lock, and a listing built by a request that was answered elsewhere (its deadline's
+// rerun) is dropped whole.
+struct DirListing {
+  DirListing() = default;
+  DirListing(const DirListing&) = delete;
+  DirListing& operator=(const DirListing&) = delete;
+  ~DirListing();
   int error = 0;  // 0 or -errno of the listing
   std::vector<DirEntry> entries;
   // Each branch's copy of the directory as listed (-1: not listed), kept open so readdirplus
   // can stat an entry with one fstatat where the listing found it.
   std::vector<int> branch_fds;
   uint64_t generation = 0;  // the snapshot the listing (and branch indexes) came from
+};
+
+// An open directory: where it is and the listing its offsets index. `mu` guards both and is
+// never held across a branch syscall.
+struct DirHandle {
+  std::mutex mu;
+  std::string path;
+  std::shared_ptr<const DirListing> listing;  // null until the first readdir
 };
 
 struct FileHandle {

@@ -14,7 +14,8 @@ enum class OnDeadline {
   wait,   // no deadline: data-path calls on a file's own branch (a slow disk's fsync or a write
           // in writeback must not fail), and calls that make no branch syscall
   eio,    // answered EIO: the op needs the late branch, or is not safe to repeat
-  rerun,  // run again without the late branch: lookups, which change nothing
+  rerun,  // run again without the late branch: lookups and listings, which change nothing (a
+          // listing is installed only by the answer the kernel gets: ops_readdir.cpp)
 };
 
 // A request as it enters: its state, when it is due (0: no deadline) and whether debug traces

@@ -42,7 +42,7 @@ struct RawEntry {
 // One branch's part of a listing.
 struct BranchPart {
   bool done = false;     // filled in (parallel modes); not done by the deadline = skipped
-  int fd = -1;           // the branch's directory, open (owned by the listing's DirHandle)
+  int fd = -1;           // the branch's directory, open (owned by the DirListing)
   int err = -EAGAIN;     // -errno of the open; -EAGAIN: branch skipped (unhealthy, stuck)
   std::vector<RawEntry> entries;
 };
@@ -133,22 +133,21 @@ std::vector<BranchPart> gather_sequential(const PoolSnapshot& snap, const std::s
 
 // Every branch's directory merged in pool order; a name seen once is kept from its first
 // branch. func.readdir decides how the branches are read, never the result.
-int load_listing(const PoolSnapshot& snap, DirHandle& d) {
+std::shared_ptr<DirListing> load_listing(const PoolSnapshot& snap, const std::string& dir) {
+  auto l = std::make_shared<DirListing>();
   auto mode = static_cast<InodeMode>(snap.config->inodecalc);
   const config::ReaddirMode& how = snap.config->func_readdir;
   auto parts = how.kind == config::ReaddirMode::Kind::seq || snap.branches.size() < 2
-                   ? gather_sequential(snap, d.path)
-                   : gather_parallel(snap, d.path, how);
+                   ? gather_sequential(snap, dir)
+                   : gather_parallel(snap, dir, how);
   std::unordered_set<std::string> seen;
   bool any_opened = false;
   int first_err = -ENOENT;
-  for (int fd : d.branch_fds)
-    if (fd >= 0) ::close(fd);
-  d.branch_fds.assign(parts.size(), -1);
-  d.generation = snap.generation;
+  l->branch_fds.assign(parts.size(), -1);
+  l->generation = snap.generation;
   for (size_t i = 0; i < parts.size(); ++i) {
     const auto& part = parts[i];
-    if (part.done && part.fd >= 0) d.branch_fds[i] = part.fd;
+    if (part.done && part.fd >= 0) l->branch_fds[i] = part.fd;
     if (!part.done || part.err == -EAGAIN) continue;
     if (part.err < 0) {
       if (first_err == -ENOENT) first_err = part.err;
@@ -157,40 +156,101 @@ int load_listing(const PoolSnapshot& snap, DirHandle& d) {
     any_opened = true;
     const auto& br = snap.branches[i];
     for (const auto& raw : part.entries) {
-      if (d.path == "/" && (raw.name == ControlFile::kName || raw.name == kStagingDir)) continue;
+      if (dir == "/" && (raw.name == ControlFile::kName || raw.name == kStagingDir)) continue;
       if (!seen.emplace(raw.name).second) continue;
       bool is_dir = raw.type == DT_DIR;
-      uint64_t ino = calc_ino(mode, br.path, join_path(d.path, raw.name), raw.ino, is_dir);
-      d.entries.push_back({raw.name, ino, raw.type, static_cast<int>(i)});
+      uint64_t ino = calc_ino(mode, br.path, join_path(dir, raw.name), raw.ino, is_dir);
+      l->entries.push_back({raw.name, ino, raw.type, static_cast<int>(i)});
     }
   }
-  if (!any_opened) return first_err;
-  return 0;
+  if (!any_opened) l->error = first_err;
+  return l;
 }
 
 // With func.getattr=ff, the branch a search would pick for an entry is the first branch that
 // listed it: one fstatat through that branch's open directory instead of a search. Anything
 // unusual (another policy, a changed branch set, an unhealthy branch, the entry gone) answers
 // an error, and the caller searches.
-Found stat_where_listed(const PoolSnapshot& snap, const DirHandle& d, const DirEntry& e,
+Found stat_where_listed(const PoolSnapshot& snap, const DirListing& l, const DirEntry& e,
                         const std::string& path) {
   Found f;
   f.err = -EAGAIN;
   if (snap.config->func[static_cast<size_t>(policy::Func::getattr)] != policy::PolicyId::ff ||
-      d.generation != snap.generation || e.branch < 0 ||
-      static_cast<size_t>(e.branch) >= d.branch_fds.size() || d.branch_fds[e.branch] < 0)
+      l.generation != snap.generation || e.branch < 0 ||
+      static_cast<size_t>(e.branch) >= l.branch_fds.size() || l.branch_fds[e.branch] < 0)
     return f;
   BranchState& rt = *snap.branches[static_cast<size_t>(e.branch)].rt;
   if (!rt.healthy()) return f;
   auto guard = rt.track();
   if (!guard.admitted()) return f;
-  if (::fstatat(d.branch_fds[e.branch], e.name.c_str(), &f.st, AT_SYMLINK_NOFOLLOW) < 0) return f;
+  if (::fstatat(l.branch_fds[e.branch], e.name.c_str(), &f.st, AT_SYMLINK_NOFOLLOW) < 0) return f;
   rt.cache.put(path, true);
   f.branch = static_cast<size_t>(e.branch);
   f.err = 0;
   return f;
 }
 
+// readdirplus: each entry's attributes, searched before the reply is claimed (a search may
+// wait on a late branch, and the deadline's rerun must still be able to answer). As many
+// entries as can fit in `size`; an entry whose search fails is listed without attributes.
+std::vector<Found> stat_window(const Bridge& b, const PoolSnapshot& snap, const DirListing& l,
+                               const std::string& dir, size_t size, size_t off) {
+  std::vector<Found> out;
+  size_t used = 0;
+  for (size_t i = off; i < l.entries.size(); ++i) {
+    const DirEntry& e = l.entries[i];
+    used += fuse_add_direntry_plus(nullptr, nullptr, 0, e.name.c_str(), nullptr, 0);
+    if (used > size) break;
+    Found f;
+    f.err = -ENOENT;
+    if (e.name != "." && e.name != "..") {
+      std::string path = join_path(dir, e.name);
+      f = stat_where_listed(snap, l, e, path);
+      if (f.err) f = b.search(snap, policy::Func::getattr, path);
+      if (f.err == 0) b.present(snap, f.branch, path, f.st);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// The reply's entries from `off`, built after the claim: readdirplus entries take a lookup
+// reference each, which only an answer the kernel receives may take.
+size_t fill_entries(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t ino,
+                    const DirListing& l, const std::vector<Found>* attrs, size_t off,
+                    std::vector<char>& out) {
+  size_t used = 0;
+  const size_t size = out.size();
+  for (size_t i = off; i < l.entries.size(); ++i) {
+    const DirEntry& e = l.entries[i];
+    struct stat st {};
+    st.st_ino = e.ino;
+    st.st_mode = static_cast<mode_t>(DTTOIF(e.type));
+    const auto next = static_cast<off_t>(i + 1);
+    if (!attrs) {
+      size_t n = fuse_add_direntry(req, out.data() + used, size - used, e.name.c_str(), &st, next);
+      if (n > size - used) break;
+      used += n;
+      continue;
+    }
+    if (i - off >= attrs->size()) break;
+    fuse_entry_param ep{};
+    ep.attr = st;
+    if (const Found& f = (*attrs)[i - off]; f.err == 0) {
+      ep.attr = f.st;
+      ep.generation = kGeneration;
+      ep.attr_timeout = b.attr_timeout(snap);
+      ep.entry_timeout = b.entry_timeout(snap);
+      ep.ino = b.nodes().add_lookup(ino, e.name);
+    }
+    used += fuse_add_direntry_plus(req, out.data() + used, size - used, e.name.c_str(), &ep, next);
+  }
+  return used;
+}
+
+// A listing is built at offset 0 (or on the first readdir) outside the handle's lock and
+// installed only by the request that wins the claim: a rerun after the deadline and the late
+// original never both shape what the offsets of later readdirs index.
 void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
                     bool plus) {
   Reply reply(req);
@@ -198,55 +258,37 @@ void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
   auto snap = b.snapshot();
   std::shared_ptr<DirHandle> d = dir_of(req, fi);
   if (!d) return reply.result(-EBADF);
-  std::lock_guard lk(d->mu);
-  if (off == 0 || !d->loaded) {
+  std::shared_ptr<const DirListing> l;
+  std::string dir;
+  {
+    std::lock_guard lk(d->mu);
+    l = d->listing;
+    dir = d->path;
+  }
+  const bool fresh = off == 0 || !l;
+  if (fresh) {
     // The directory may have been renamed since opendir: list it where it is now.
-    if (auto now = b.nodes().path(ino)) d->path = *now;
-    d->entries.clear();
-    d->error = load_listing(*snap, *d);
-    d->loaded = true;
-    if (d->error && ino == kRootId && snap->branches.empty()) {
-      d->error = 0;
-      d->entries.push_back({"error: no valid mergerfs branch found, check config", 2, DT_REG});
+    if (auto now = b.nodes().path(ino)) dir = *now;
+    auto built = load_listing(*snap, dir);
+    if (built->error && ino == kRootId && snap->branches.empty()) {
+      built->error = 0;
+      built->entries.push_back({"error: no valid mergerfs branch found, check config", 2, DT_REG});
     }
+    l = std::move(built);
   }
-  if (d->error) return reply.result(d->error);
+  std::vector<Found> attrs;
+  if (plus && !l->error) attrs = stat_window(b, *snap, *l, dir, size, static_cast<size_t>(off));
+  if (!reply.claim()) return;
+  if (fresh) {
+    std::lock_guard lk(d->mu);
+    d->listing = l;
+    d->path = dir;
+  }
+  if (l->error) return reply.claimed_result(l->error);
   std::vector<char> out(size);
-  size_t used = 0;
-  for (size_t i = static_cast<size_t>(off); i < d->entries.size(); ++i) {
-    const DirEntry& e = d->entries[i];
-    struct stat st {};
-    st.st_ino = e.ino;
-    st.st_mode = static_cast<mode_t>(DTTOIF(e.type));
-    size_t n;
-    if (!plus) {
-      n = fuse_add_direntry(req, out.data() + used, size - used, e.name.c_str(), &st,
-                            static_cast<off_t>(i + 1));
-      if (n > size - used) break;
-      used += n;
-      continue;
-    }
-    fuse_entry_param ep{};
-    ep.attr = st;
-    size_t need = fuse_add_direntry_plus(req, nullptr, 0, e.name.c_str(), nullptr, 0);
-    if (need > size - used) break;
-    if (e.name != "." && e.name != "..") {
-      std::string path = join_path(d->path, e.name);
-      Found f = stat_where_listed(*snap, *d, e, path);
-      if (f.err) f = b.search(*snap, policy::Func::getattr, path);
-      if (f.err == 0) {
-        b.present(*snap, f.branch, path, f.st);
-        ep.attr = f.st;
-        ep.generation = kGeneration;
-        ep.attr_timeout = b.attr_timeout(*snap);
-        ep.entry_timeout = b.entry_timeout(*snap);
-        ep.ino = b.nodes().add_lookup(ino, e.name);
-      }
-    }
-    used += fuse_add_direntry_plus(req, out.data() + used, size - used, e.name.c_str(), &ep,
-                                   static_cast<off_t>(i + 1));
-  }
-  reply.buf(out.data(), used);
+  size_t used = fill_entries(req, b, *snap, ino, *l, plus ? &attrs : nullptr,
+                             static_cast<size_t>(off), out);
+  reply.claimed_buf(out.data(), used);
 }
 
 }  // namespace
@@ -283,11 +325,16 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   auto snap = b.snapshot();
   std::shared_ptr<DirHandle> d = dir_of(req, fi);
   if (!d) return reply.result(-EBADF);
+  std::string dir;
+  {
+    std::lock_guard lk(d->mu);
+    dir = d->path;
+  }
   int first_err = 0;
   bool any = false;
   for (const auto& br : snap->branches) {
     if (!br.rt->healthy()) continue;
-    int fd = fs::open_dir(br.rt->root_fd(), d->path);
+    int fd = fs::open_dir(br.rt->root_fd(), dir);
     if (fd < 0) continue;
     any = true;
     if ((datasync ? ::fdatasync(fd) : ::fsync(fd)) < 0 && !first_err) first_err = -errno;

@@ -78,6 +78,7 @@ class Reply {
   }
   void claimed_open(const fuse_file_info& fi) { fuse_reply_open(s_->req, &fi); }
   void claimed_result(int rc) { fuse_reply_err(s_->req, rc <= 0 ? -rc : EIO); }
+  void claimed_buf(const char* data, size_t size) { fuse_reply_buf(s_->req, data, size); }
 
   // `rc` is 0 (success, for ops that answer with a status only) or -errno, the sign every
   // layer below uses, so no caller flips it. A positive value would be a sign bug: EIO.
@@ -100,7 +101,7 @@ class Reply {
     if (claim()) fuse_reply_write(s_->req, n);
   }
   void buf(const char* data, size_t size) {
-    if (claim()) fuse_reply_buf(s_->req, data, size);
+    if (claim()) claimed_buf(data, size);
   }
   void data(fuse_bufvec* bv) {
     if (claim()) fuse_reply_data(s_->req, bv, FUSE_BUF_SPLICE_MOVE);

@@ -55,6 +55,12 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO) conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
   if (cfg.export_support && (conn->capable & FUSE_CAP_EXPORT_SUPPORT))
     conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+  // Lookups and creates in one directory run at once, so a request stuck on a late branch
+  // holds only its own name (libfuse sets it by default; asked for here so it never depends on
+  // that default). Logged: without it, one stuck lookup serialises its whole directory.
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  syslog(LOG_INFO, "parallel directory operations %s",
+         conn->want & FUSE_CAP_PARALLEL_DIROPS ? "on" : "off (the kernel lacks them)");
   // fuse-msg-size (pages): libfuse 3.14 derives max_pages from max_write and its buffers hold
   // 256 pages, so that is the ceiling here.
   long page = ::sysconf(_SC_PAGESIZE);
@@ -109,8 +115,8 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   ops.forget_multi = Entry<op_forget_multi, k_forget_multi, OnDeadline::wait>::call;
   ops.getattr = Entry<op_getattr, k_getattr, OnDeadline::rerun>::call;
   ops.opendir = Entry<op_opendir, k_opendir, OnDeadline::wait>::call;
-  ops.readdir = Entry<op_readdir, k_readdir, OnDeadline::eio>::call;
-  ops.readdirplus = Entry<op_readdirplus, k_readdirplus, OnDeadline::eio>::call;
+  ops.readdir = Entry<op_readdir, k_readdir, OnDeadline::rerun>::call;
+  ops.readdirplus = Entry<op_readdirplus, k_readdirplus, OnDeadline::rerun>::call;
   ops.releasedir = Entry<op_releasedir, k_releasedir, OnDeadline::wait>::call;
   ops.open = Entry<op_open, k_open, OnDeadline::eio>::call;
   ops.read = Entry<op_read, k_read, OnDeadline::wait>::call;

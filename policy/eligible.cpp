@@ -55,13 +55,14 @@ Eligible eligible_action(const std::vector<BranchFacts>& bs, const PathProbe& pr
 }
 
 Eligible eligible_search(const std::vector<BranchFacts>& bs, const PathProbe& probe, std::string_view path,
-                         bool need_statvfs) {
+                         bool need_statvfs, bool first_only) {
   Eligible out;
   for (size_t i = 0; i < bs.size(); ++i) {
     const BranchFacts& b = bs[i];
     if (!b.healthy || !probe.exists(i, path)) continue;
     if (need_statvfs && !b.statvfs_ok) continue;
     out.branches.push_back(i);
+    if (first_only) break;
   }
   return out;
 }

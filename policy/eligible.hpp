@@ -27,7 +27,9 @@ Eligible eligible_create(const std::vector<BranchFacts>&, const PathProbe&, std:
 Eligible eligible_action(const std::vector<BranchFacts>&, const PathProbe&, std::string_view path);
 
 // Existence only (unhealthy skipped); space-based searches also skip a failed statvfs.
-// Never anything but ENOENT.
-Eligible eligible_search(const std::vector<BranchFacts>&, const PathProbe&, std::string_view path, bool need_statvfs);
+// Never anything but ENOENT. `first_only` (ff): stop at the first hit, so the branches after it
+// are never asked (a slow or hung later branch costs a found name nothing).
+Eligible eligible_search(const std::vector<BranchFacts>&, const PathProbe&, std::string_view path, bool need_statvfs,
+                         bool first_only);
 
 }  // namespace mfs::policy::detail

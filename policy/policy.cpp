@@ -53,8 +53,9 @@ Pick search(PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& pr
             Random& rnd) {
   const detail::Rule& r = detail::rule_of(id);
   if (r.erofs) return {-EROFS, {}};
-  return narrow(detail::eligible_search(bs, probe, path, detail::reads_space(r.lookup)), r.lookup, bs, probe,
-                path, rnd);
+  const bool first_only = r.lookup == detail::Choose::first;
+  return narrow(detail::eligible_search(bs, probe, path, detail::reads_space(r.lookup), first_only), r.lookup,
+                bs, probe, path, rnd);
 }
 
 Pick run(Category c, PolicyId id, const std::vector<BranchFacts>& bs, const PathProbe& probe,

@@ -229,6 +229,19 @@ TEST(OpsLifecycle, PlainUmountWithAHungFirstBranchFinishes) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
+// fusermount3 -u, what a user without umount(8)'s habits types: it too stats the mountpoint.
+TEST(OpsLifecycle, FusermountUnmountWithAHungFirstBranchFinishes) {
+  Pool p({.branches = 2, .options = kHungOptions, .start = false});
+  HungBranch hung(p);
+  start_with_hung_first_branch(p, hung);
+  auto t0 = Clock::now();
+  EXPECT_TRUE(finishes_within({"fusermount3", "-u", p.mnt()}, std::chrono::seconds(5), [&] { hung.thaw(); }));
+  EXPECT_LT(seconds_since(t0), 0.3 + 2.0) << "fusermount3 -u took longer than branch-deadline + 2 s";
+  int status = -1;
+  EXPECT_TRUE(child_exits(p.pid(), std::chrono::seconds(8), &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
 // Whether the main thread of `pid` has exited (the process may linger while another thread
 // is stuck in uninterruptible I/O on a hung branch).
 bool main_thread_exited(pid_t pid, int* status) {

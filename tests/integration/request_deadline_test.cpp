@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/concurrent_calls.hpp"
 #include "tests/integration/pool_fixture.hpp"
 
 namespace mfs::test {
@@ -25,66 +26,6 @@ using Clock = std::chrono::steady_clock;
 // branch-deadline 0.5 s; the kernel asks the pool every time.
 constexpr const char* kOptions =
     "branch-deadline=0.5,cache.entry=0,cache.attr=0,cache.negative-entry=0";
-
-// What became of one syscall run in a child process: its errno (0: success), or unanswered.
-struct Outcome {
-  bool answered = false;
-  int err = 0;
-};
-
-// Children still waiting when a round gave up: killed, and reaped once the branch thaws (a
-// caller whose request the daemon read waits for its answer even when killed).
-std::vector<pid_t> g_left;
-
-// Runs every call at once, each in its own child (a call that never returns cannot block the
-// test), and waits up to `limit` for all of them.
-std::vector<Outcome> run_together(const std::vector<std::function<int()>>& calls,
-                                  std::chrono::milliseconds limit) {
-  std::vector<pid_t> pids;
-  for (const auto& call : calls) {
-    pid_t pid = ::fork();
-    if (pid == 0) ::_exit(call() == 0 ? 0 : (errno & 0x7f) | 0x80);
-    pids.push_back(pid);
-  }
-  std::vector<Outcome> out(calls.size());
-  auto until = Clock::now() + limit;
-  size_t left = pids.size();
-  while (left && Clock::now() < until) {
-    for (size_t i = 0; i < pids.size(); ++i) {
-      int st = 0;
-      if (out[i].answered || ::waitpid(pids[i], &st, WNOHANG) != pids[i]) continue;
-      out[i].answered = true;
-      int code = WIFEXITED(st) ? WEXITSTATUS(st) : 0xff;
-      out[i].err = code & 0x80 ? code & 0x7f : 0;
-      --left;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  for (size_t i = 0; i < pids.size(); ++i) {
-    if (out[i].answered) continue;
-    ::kill(pids[i], SIGKILL);
-    g_left.push_back(pids[i]);
-  }
-  return out;
-}
-
-void reap_left() {
-  for (pid_t pid : g_left) ::waitpid(pid, nullptr, 0);
-  g_left.clear();
-}
-
-std::function<int()> stat_of(const std::string& path) {
-  return [path] {
-    struct stat st {};
-    return ::stat(path.c_str(), &st);
-  };
-}
-
-size_t unanswered(const std::vector<Outcome>& v) {
-  size_t n = 0;
-  for (const auto& o : v) n += o.answered ? 0 : 1;
-  return n;
-}
 
 TEST(RequestDeadline, LookupsStuckOnAFrozenBranchAreAnsweredFromTheOthers) {
   Pool p({.branches = 3, .options = kOptions, .start = false});

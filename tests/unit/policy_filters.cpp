@@ -205,6 +205,22 @@ TEST_F(PolicyFilters, SearchNeedsOnlyExistence) {
   EXPECT_EQ(search(PolicyId::ff, bs, p, "/nope", rnd).err, -ENOENT);
 }
 
+// ff takes the first branch that has the path: the branches after it are never probed, so a
+// hung later branch cannot delay a name the first one holds.
+TEST_F(PolicyFilters, FirstFoundSearchStopsAtItsFirstHit) {
+  FakeProbe p;
+  p.add(1, "/f").add(2, "/f");
+  const std::vector<BranchFacts> bs = {branch(1), branch(1), branch(1)};
+  EXPECT_EQ(search(PolicyId::ff, bs, p, "/f", rnd).branches, Branches{1});
+  EXPECT_TRUE(p.probed(0));
+  EXPECT_TRUE(p.probed(1));
+  EXPECT_FALSE(p.probed(2));
+  FakeProbe q;
+  q.add(1, "/f").add(2, "/f");
+  EXPECT_EQ(search(PolicyId::all, bs, q, "/f", rnd).branches, (Branches{1, 2}));
+  EXPECT_TRUE(q.probed(2));
+}
+
 TEST_F(PolicyFilters, SpaceBasedSearchSkipsFailedStatvfsOthersDoNot) {
   FakeProbe p;
   p.add(0, "/f", 100).add(1, "/f", 50);
