@@ -38,6 +38,8 @@ TEST_P(ListingWithAFrozenBranch, ShowsTheOtherBranches) {
   ASSERT_TRUE(frozen.ok());
   make_dirs(frozen.src() + "/d");
   write_file(frozen.src() + "/d/h", "h");
+  make_dirs(p.on_branch(1, "d"));
+  make_dirs(p.on_branch(2, "d"));
   write_file(p.on_branch(1, "d/a"), "a");
   write_file(p.on_branch(2, "d/b"), "b");
   p.start();
