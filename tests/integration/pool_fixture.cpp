@@ -52,7 +52,27 @@ bool wait_exit(pid_t pid, int ms, int* status) {
 
 // Every temp dir of this test process starts with this prefix, so the sweeper below touches only
 // its own mounts (another test binary may be running beside it).
-std::string temp_prefix() { return "/tmp/mfs-test-" + std::to_string(::getpid()) + "-"; }
+// Other users (nobody, uid 12345) must reach every test's mountpoint and branches, so the base
+// must be searchable by everyone along its whole path: /tmp on a usual system, but a runner may
+// give its jobs a private /tmp of mode 0700, where every check as another user turns into EACCES.
+bool searchable_by_others(const std::string& dir) {
+  for (std::string p = dir; !p.empty(); p = p.substr(0, p.rfind('/'))) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !(st.st_mode & S_IXOTH)) return false;
+  }
+  return true;
+}
+
+const std::string& temp_base() {
+  static const std::string base = [] {
+    for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm", "/run"})
+      if (searchable_by_others(dir) && ::access(dir, W_OK) == 0) return std::string(dir);
+    return std::string("/tmp");
+  }();
+  return base;
+}
+
+std::string temp_prefix() { return temp_base() + "/mfs-test-" + std::to_string(::getpid()) + "-"; }
 
 // Every mount a test made under this process's prefix is gone when the test binary exits.
 class MountSweeper : public ::testing::Environment {
