@@ -28,6 +28,7 @@ struct BranchFigures {
   // The actor's probe thread and the settings it runs under.
   bool probe_in_flight = false;
   double deadline_s = 0, refresh_s = 0;
+  uint64_t root_reopens = 0;  // the probe found the branch back (remounted, made again)
 };
 
 }  // namespace mfs::msg

@@ -43,6 +43,7 @@ struct BranchActorState {
   int64_t probe_started_ns = 0;
   int64_t last_refresh_ns = 0;
   BranchHealth logged = BranchHealth::ok;
+  uint64_t logged_reopens = 0;
 };
 
 void log_health(BranchActorState& st) {
@@ -83,6 +84,10 @@ void on_tick(BranchActorState& st) {
 
 void on_probed(BranchActorState& st, int err, int64_t elapsed_ns) {
   st.probe_in_flight = false;
+  if (uint64_t n = st.rt->root_reopens(); n != st.logged_reopens) {
+    syslog(LOG_NOTICE, "branch %s: found again, root reopened", st.rt->path().c_str());
+    st.logged_reopens = n;
+  }
   st.last_refresh_ns = steady_ns();
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   bool in_time = deadline_ns <= 0 || elapsed_ns <= deadline_ns;
@@ -130,6 +135,7 @@ msg::BranchFigures branch_figures(msg::BranchActor::pointer self, const BranchAc
   f.probe_in_flight = st.probe_in_flight;
   f.deadline_s = st.settings.deadline_s;
   f.refresh_s = st.settings.refresh_s;
+  f.root_reopens = rt.root_reopens();
   return f;
 }
 

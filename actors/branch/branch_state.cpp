@@ -14,22 +14,58 @@
 
 namespace mfs {
 
+namespace {
+
+// The directory's parent is on another device: the directory is where a filesystem is mounted.
+bool is_mount_root(const std::string& path, const struct stat& st) {
+  struct stat parent {};
+  return ::stat((path + "/..").c_str(), &parent) == 0 && parent.st_dev != st.st_dev;
+}
+
+}  // namespace
+
 BranchState::BranchState(std::string path) : path_(std::move(path)) {
-  root_fd_ = ::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) {
+  struct stat now {};
+  if (::stat(path_.c_str(), &now) < 0 || reopen_root(now) < 0) {
     health_ = BranchHealth::failed;
     return;
   }
-  struct stat st {};
-  if (::fstat(root_fd_, &st) == 0) {
-    dev_ = st.st_dev;
-    ino_ = st.st_ino;
-  }
+  reopens_.store(0, std::memory_order_relaxed);
   refresh_space();
 }
 
 BranchState::~BranchState() {
-  if (root_fd_ >= 0) ::close(root_fd_);
+  if (int fd = root_fd(); fd >= 0) ::close(fd);
+  for (int fd : retired_fds_) ::close(fd);
+}
+
+int BranchState::reopen_root(const struct stat& now) {
+  // A branch that was a mounted disk and whose path is now a plain directory of the parent
+  // filesystem has lost its disk: writing there would fill the disk underneath (mergerfs's
+  // best-known surprise). It comes back when something is mounted there again.
+  bool mount_root = is_mount_root(path_, now);
+  if (mount_root_ && !mount_root) return -ENODEV;
+  int fd = ::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct stat st {};
+  if (::fstat(fd, &st) < 0) {
+    int err = -errno;
+    ::close(fd);
+    return err;
+  }
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  mount_root_ = mount_root;
+  int old = root_fd_.exchange(fd, std::memory_order_acq_rel);
+  if (old >= 0) {
+    std::lock_guard lk(retired_mu_);
+    retired_fds_.push_back(old);
+  }
+  // What the caches hold was learnt in the old tree.
+  cache.clear();
+  dirs.clear();
+  reopens_.fetch_add(1, std::memory_order_relaxed);
+  return 0;
 }
 
 uint64_t BranchState::avail() const {
@@ -45,15 +81,17 @@ uint64_t BranchState::used() const {
 }
 
 int BranchState::refresh_space() {
-  if (root_fd_ < 0) return -ENOENT;
   // The root stays open, so a branch whose filesystem is lazily unmounted (or whose directory
   // is replaced) would keep "working" on a detached tree nobody else can reach, and lose what
-  // is written there. The path must still lead to the directory that was opened.
+  // is written there. The path must still lead to the directory that was opened; where it
+  // leads to another one (the disk remounted, the directory made again), that one is opened.
   struct stat now {};
   if (::stat(path_.c_str(), &now) < 0) return -errno;
-  if (now.st_dev != dev_ || now.st_ino != ino_) return -ENODEV;
+  if (root_fd() < 0 || now.st_dev != dev_ || now.st_ino != ino_) {
+    if (int r = reopen_root(now); r < 0) return r;
+  }
   struct statvfs sv {};
-  if (::fstatvfs(root_fd_, &sv) < 0) {
+  if (::fstatvfs(root_fd(), &sv) < 0) {
     statvfs_ok_ = false;
     return -errno;
   }

@@ -5,10 +5,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
-#include <string>
-
 #include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "actors/branch/exist_cache.hpp"
 #include "actors/branch/parent_dir_cache.hpp"
@@ -44,15 +45,17 @@ class BranchState {
   };
   static constexpr size_t kInflightCap = 8;
 
-  // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed.
+  // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed
+  // until a probe finds it (refresh_space).
   explicit BranchState(std::string path);
   ~BranchState();
   BranchState(const BranchState&) = delete;
   BranchState& operator=(const BranchState&) = delete;
 
   const std::string& path() const { return path_; }
-  int root_fd() const { return root_fd_; }
-  dev_t dev() const { return dev_; }
+  // May change when a probe reopens the root; a descriptor once returned stays open until the
+  // branch is destroyed, so a syscall that read it just before the reopen still works.
+  int root_fd() const { return root_fd_.load(std::memory_order_acquire); }
 
   BranchHealth health() const { return health_.load(std::memory_order_relaxed); }
   // Usable for search, readdir, statfs and create: ok, or merely detected read-only.
@@ -85,8 +88,12 @@ class BranchState {
   bool statvfs_ok() const { return statvfs_ok_.load(std::memory_order_relaxed); }
   bool readonly_fs() const { return readonly_fs_.load(std::memory_order_relaxed); }
   void note_written(uint64_t bytes) { written_.fetch_add(bytes, std::memory_order_relaxed); }
-  // statvfs on the root; returns 0 or -errno. Called by the branch actor's syscall thread.
+  // Checks that the path still leads to the open root, reopens it where the branch came back
+  // (reopen_root), then statvfs on the root; returns 0 or -errno. Called by the branch actor's
+  // probe thread, one at a time.
   int refresh_space();
+  // Root reopens since start (the stats dump shows them).
+  uint64_t root_reopens() const { return reopens_.load(std::memory_order_relaxed); }
 
   BranchCounters counters;
   ExistCache cache;
@@ -94,10 +101,20 @@ class BranchState {
   std::atomic<bool> refresh_wanted{false};  // set on EIO/ESTALE/ENOSPC/EDQUOT/EROFS
 
  private:
+  // The path leads to another directory than the open root (or the root never opened): 0 once
+  // the new one is open, -ENODEV while the path is only the empty mountpoint a branch disk
+  // was unmounted from (so nothing is written onto the disk underneath), -errno otherwise.
+  int reopen_root(const struct stat& now);
+
   std::string path_;
-  int root_fd_ = -1;
+  std::atomic<int> root_fd_{-1};
+  // Identity of the open root; written only by the probe thread (and the constructor).
   dev_t dev_ = 0;
   ino_t ino_ = 0;
+  bool mount_root_ = false;  // the open root is a mount point (its parent is on another device)
+  std::mutex retired_mu_;
+  std::vector<int> retired_fds_;  // earlier roots, closed with the branch
+  std::atomic<uint64_t> reopens_{0};
   std::atomic<BranchHealth> health_{BranchHealth::ok};
   std::atomic<uint64_t> avail_{0};
   std::atomic<uint64_t> total_{0};

@@ -42,6 +42,11 @@ void ParentDirCache::expire() {
     it = it->second.expires_ns <= now || it->second.generation != gen ? dirs_.erase(it) : std::next(it);
 }
 
+void ParentDirCache::clear() {
+  std::lock_guard lk(mu_);
+  dirs_.clear();
+}
+
 size_t ParentDirCache::size() const {
   std::lock_guard lk(mu_);
   return dirs_.size();

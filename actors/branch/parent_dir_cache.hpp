@@ -29,6 +29,8 @@ class ParentDirCache {
   size_t size() const;
   // Closes the descriptors of expired entries (the branch actor's tick): an idle pool holds none.
   void expire();
+  // Drops every entry (the branch root was reopened: they lead into the old tree).
+  void clear();
 
   // A directory was renamed or removed through the pool: every branch's entries are stale.
   static void namespace_changed();

@@ -96,6 +96,7 @@ void put_answer_detail(Json& d, const msg::BranchFigures& f) {
   probe["in_flight"] = f.probe_in_flight;
   probe["deadline_s"] = four_digits(f.deadline_s);
   probe["refresh_s"] = four_digits(f.refresh_s);
+  probe["root_reopens"] = f.root_reopens;
 }
 
 Json branch_summary(const BranchEntry& b, size_t i, bool compact) {
