@@ -17,6 +17,7 @@ using probed_atom = caf::atom_constant<caf::atom("probed")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using config_atom = caf::atom_constant<caf::atom("config")>;
 using test_throw_atom = caf::atom_constant<caf::atom("testthrow")>;
+using write_deadline_atom = caf::atom_constant<caf::atom("wdeadline")>;
 
 // A control-file write on its way to the coordinator. `done` owns the request's reply guard:
 // if this message is dropped (actor died, shutdown) the guard answers EIO.
@@ -27,6 +28,21 @@ struct ControlWrite {
   void finish(int err) const {
     if (done && *done) (*done)(err);
   }
+};
+
+}  // namespace mfs::msg
+
+namespace mfs {
+struct PreparedWrite;  // actors/coordinator/prepared_write.hpp: holds a Config and BranchStates
+}
+
+namespace mfs::msg {
+
+// The blocking half of config write `id` (set_runtime, opening new branches), back from the
+// thread that ran it.
+struct WritePrepared {
+  uint64_t id = 0;
+  std::shared_ptr<const PreparedWrite> result;
 };
 
 // Branch actor settings that follow the config.
@@ -56,9 +72,14 @@ using BranchActor = caf::typed_actor<
     // Test hook: the handler throws; the write's reply guard must answer EIO.
     caf::reacts_to<test_throw_atom, ControlWrite>>;
 
-// The coordinator (actors/coordinator/coordinator.cpp): control-file writes, and its own 1 s
-// stats tick.
-using CoordinatorActor = caf::typed_actor<caf::reacts_to<ControlWrite>, caf::reacts_to<tick_atom>>;
+// Where a config write's thread reports (actors/coordinator/config_writes.cpp).
+using WritePreparedActor = caf::typed_actor<caf::reacts_to<WritePrepared>>;
+
+// The coordinator (actors/coordinator/coordinator.cpp): control-file writes, its own 1 s stats
+// tick, and for the write in flight its prepared half and its deadline.
+using CoordinatorActor =
+    caf::typed_actor<caf::reacts_to<ControlWrite>, caf::reacts_to<tick_atom>,
+                     caf::reacts_to<WritePrepared>, caf::reacts_to<write_deadline_atom, uint64_t>>;
 
 // A detached actor that runs one Job on its own thread and quits (moveonenospc moves, rebalance
 // runs: copies block).
@@ -67,6 +88,7 @@ using JobActor = caf::typed_actor<caf::reacts_to<Job>>;
 }  // namespace mfs::msg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::ControlWrite)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::WritePrepared)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchSettings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::BranchFigures)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(mfs::msg::Job)

@@ -1,5 +1,6 @@
 // Coordinator: config changes arrive as messages, are applied to a copy (a bad value changes
-// nothing), and are published as a new snapshot; branch actors follow the branch set.
+// nothing) off its thread and in order (config_writes.hpp), and are published as a new
+// snapshot; branch actors follow the branch set.
 #include "actors/coordinator/coordinator.hpp"
 
 #include <syslog.h>
@@ -14,6 +15,7 @@
 #include "actors/branch/branch_actor.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "actors/migration/rebalancer.hpp"
+#include "actors/coordinator/config_writes.hpp"
 #include "actors/coordinator/job_actor.hpp"
 #include "actors/coordinator/snapshot_builder.hpp"
 #include "actors/stats/stats_dump.hpp"
@@ -39,6 +41,7 @@ struct CoordinatorState {
   std::map<caf::actor_addr, std::string> by_addr;
   StatsState stats;
   std::shared_ptr<Rebalancer> rebalancer;
+  std::unique_ptr<ConfigWrites> writes;  // counts into stats.figures
 };
 
 msg::BranchSettings settings_of(const config::Config& cfg) {
@@ -84,9 +87,9 @@ void sync_branches(msg::CoordinatorActor::pointer self, CoordinatorState& st, co
 }
 
 void publish(msg::CoordinatorActor::pointer self, CoordinatorState& st,
-             std::shared_ptr<const config::Config> cfg) {
+             std::shared_ptr<const config::Config> cfg, const OpenedBranches& opened = {}) {
   auto prev = st.store->get();
-  auto snap = build_snapshot(std::move(cfg), prev.get(), ++st.generation);
+  auto snap = build_snapshot(std::move(cfg), prev.get(), ++st.generation, opened);
   sync_branches(self, st, *snap);
   st.store->publish(snap);
 }
@@ -119,8 +122,7 @@ void handle_write(msg::CoordinatorActor::pointer self, CoordinatorState& st, con
   ++fig.writes;
   ++fig.handled;
   auto fail = [&](int err) {
-    ++fig.write_errors;
-    ++fig.write_errno[-err];  // counted by errno number, for its name in the dump
+    fig.note_write_error(err);  // counted by errno number, for its name in the dump
     w.finish(err);
   };
   if (w.key.rfind("cmd.", 0) == 0) {
@@ -143,15 +145,7 @@ void handle_write(msg::CoordinatorActor::pointer self, CoordinatorState& st, con
     }
     return fail(-ENODATA);
   }
-  auto cur = st.store->get();
-  auto next = std::make_shared<config::Config>(*cur->config);
-  std::vector<std::string> notices;
-  int r = config::set_runtime(*next, w.key, w.value, notices);
-  for (const auto& n : notices) syslog(LOG_NOTICE, "%s", n.c_str());
-  if (r != 0) return fail(r);
-  syslog(LOG_INFO, "set %s=%s", w.key.c_str(), w.value.c_str());
-  publish(self, st, std::move(next));
-  w.finish(0);
+  st.writes->submit(w);
 }
 
 // ---- The stats dump (FEATURES.md §10) ----
@@ -275,6 +269,11 @@ msg::CoordinatorActor::behavior_type coordinator_actor(msg::CoordinatorActor::po
   st->store = store;
   st->rebalancer = std::move(rebalancer);
   publish(self, *st, std::move(initial));
+  // A plain pointer: `st` owns `writes`, so a shared one would keep both alive forever.
+  auto publish_prepared = [self, owner = st.get()](const PreparedWrite& p) {
+    publish(self, *owner, p.next, p.opened);
+  };
+  st->writes = std::make_unique<ConfigWrites>(self, store, publish_prepared, st->stats.figures);
   // A branch actor that died (an exception in a handler) is replaced; its runtime state stays.
   self->set_down_handler([=](caf::down_msg& dm) {
     auto it = st->by_addr.find(dm.source);
@@ -289,12 +288,21 @@ msg::CoordinatorActor::behavior_type coordinator_actor(msg::CoordinatorActor::po
   });
   // Branch actors stop with the coordinator.
   self->attach_functor([st] {
+    st->writes->close();
     if (st->rebalancer) st->rebalancer->request_stop();
     for (auto& [path, a] : st->branches) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   });
   self->send(self, msg::tick_atom::value);
   return {
       [=](const msg::ControlWrite& w) { handle_write(self, *st, w); },
+      [=](const msg::WritePrepared& m) {
+        ++st->stats.figures.handled;
+        st->writes->on_prepared(m);
+      },
+      [=](msg::write_deadline_atom, uint64_t id) {
+        ++st->stats.figures.handled;
+        st->writes->on_deadline(id);
+      },
       // Renders the stats dump once a second (the first right away).
       [=](msg::tick_atom) {
         on_stats_tick(self, st);

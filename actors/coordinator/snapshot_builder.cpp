@@ -7,7 +7,7 @@
 namespace mfs {
 
 SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const PoolSnapshot* previous,
-                           uint64_t generation) {
+                           uint64_t generation, const OpenedBranches& opened) {
   auto snap = std::make_shared<PoolSnapshot>();
   snap->generation = generation;
   snap->config = cfg;
@@ -25,6 +25,7 @@ SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const Pool
       for (const auto& old : previous->branches)
         if (old.path == spec.path) slot.rt = old.rt;
     }
+    if (auto it = opened.find(spec.path); !slot.rt && it != opened.end()) slot.rt = it->second;
     if (!slot.rt) slot.rt = std::make_shared<BranchState>(spec.path);
     snap->branches.push_back(std::move(slot));
   }

@@ -41,9 +41,16 @@ struct CoordinatorFigures {
   uint64_t writes = 0;   // control-file writes (sets and commands)
   uint64_t write_errors = 0;
   std::map<int, uint64_t> write_errno;                  // refused writes by errno number
+  uint64_t writes_past_deadline = 0;  // config writes answered EIO by branch-deadline
+  uint64_t late_results_dropped = 0;  // their blocking half, back after that
   std::map<std::string, LatencyWindow> answer_latency;  // by branch path: stats request -> answer
   LatencyWindow tick_lag;                               // how late the 1 s tick ran
   int64_t last_gather_ns = 0;                           // duration of the last gather
+
+  void note_write_error(int err) {  // err: -errno
+    ++write_errors;
+    ++write_errno[-err];
+  }
 };
 
 }  // namespace mfs::stats

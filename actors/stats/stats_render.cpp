@@ -171,6 +171,8 @@ Json coordinator_detail(const CoordinatorFigures& c, const PoolEntry& pool,
   Json by_errno = Json::object();
   for (const auto& [e, n] : c.write_errno) by_errno[errno_name(e)] = n;
   d["errors_by_errno"] = std::move(by_errno);
+  d["writes_past_deadline"] = c.writes_past_deadline;
+  d["late_results_dropped"] = c.late_results_dropped;
   d["tick_lag_us"] = latency_json(c.tick_lag);
   d["gather_ms"] = c.last_gather_ns / 1000000;
   if (pool.rebalance_json) {
