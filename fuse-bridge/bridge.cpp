@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <thread>
 
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "actors/branch/branch_probe.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
 #include "messages/staging.hpp"
@@ -103,6 +105,15 @@ DirListing::~DirListing() {
 
 FileHandle::~FileHandle() {
   if (fd < 0) return;
+  // A close sends the branch filesystem a flush (FUSE, NFS), which hangs where the branch
+  // hangs: a slow, failed or busy branch closes on its executor, or on a thread of its own
+  // when that queue is full; never on the FUSE worker releasing the handle.
+  BranchEntry entry = branch ? enter_branch(*branch) : BranchEntry{Route::here, {nullptr, -1}};
+  if (entry.route != Route::here) {
+    int f = fd;
+    if (!branch->executor.post(0, [f] { ::close(f); })) std::thread([f] { ::close(f); }).detach();
+    return;
+  }
   // The last close of an unlinked file gives its space back: the branch's tracked free space
   // learns it at the branch actor's next tick, not at the next periodic statvfs.
   struct stat st {};

@@ -18,6 +18,14 @@ int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const st
   for (size_t i : pick.branches) {
     const BranchSlot& br = snap.branches[i];
     if (!br.rt->healthy()) {
+      br.rt->counters.refused.fetch_add(1, std::memory_order_relaxed);
+      results.emplace_back(i, -EIO);
+      continue;
+    }
+    // Bounds how many workers a branch that hangs now can keep (BranchState::admit).
+    auto guard = br.rt->admit();
+    if (!guard.admitted()) {
+      br.rt->counters.refused.fetch_add(1, std::memory_order_relaxed);
       results.emplace_back(i, -EIO);
       continue;
     }

@@ -21,6 +21,7 @@ Entered enter_request(fuse_req_t req, const char* op, OnDeadline how) {
   if (how != OnDeadline::wait && deadline > 0) {
     in.state->deadline_ns = static_cast<int64_t>(deadline * 1e9) + kMarkSlack_ns;
     in.due_ns = steady_ns() + in.state->deadline_ns;
+    in.state->due_ns = in.due_ns;
   }
   return in;
 }

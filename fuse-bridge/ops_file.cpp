@@ -1,4 +1,5 @@
-// open, read, write, flush, fsync, release: inline on the handle's branch fd.
+// open, read, write, flush, fsync, release: on the handle's branch fd, inline or on the
+// branch's executor (branch_call.hpp); a slow or failed branch's handles answer EIO.
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/open_flags.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "fuse-bridge/credentials.hpp"
@@ -93,6 +95,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (auto held = b.open_handle(ino)) {
     for (const auto& slot : snap->branches) {
       if (slot.rt != held->branch) continue;
+      if (!slot.rt->healthy()) return reply.result(-EIO);
+      auto guard = slot.rt->admit();
+      if (!guard.admitted()) return reply.result(-EIO);
       int fd;
       {
         std::shared_lock lk(*held->io);  // a move swaps held->fd under the exclusive lock
@@ -116,6 +121,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Found f = b.search(*snap, policy::Func::open, *path);
   if (f.err) return reply.result(f.err);
   const auto& br = snap->branches[f.branch];
+  // The open runs on this thread (it registers the handle); a branch gone slow since the
+  // search answers EIO, and admit() bounds how many workers a branch that hangs now can keep.
+  if (!br.rt->healthy()) return reply.result(-EIO);
+  auto guard = br.rt->admit();
+  if (!guard.admitted()) return reply.result(-EIO);
   int flags = branch_open_flags(*snap->config, fi->flags);
   int fd;
   if (S_ISLNK(f.st.st_mode) && snap->config->follow_symlinks != config::FollowSymlinks::never) {
@@ -136,6 +146,25 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   reply.claimed_open(*fi);
 }
 
+namespace {
+
+// Read into this thread's buffer, then answer: the answer is claimed only once the data is in
+// hand, so a read that hangs in its branch is still answered EIO by its deadline.
+void read_to(Reply& reply, FileHandle& h, size_t size, off_t off) {
+  thread_local std::vector<char> buf;
+  if (buf.size() < size) buf.resize(size);
+  std::shared_lock lk(*h.io);
+  ssize_t n = ::pread(h.fd, buf.data(), size, off);
+  if (n < 0) {
+    int e = -errno;
+    h.branch->note_error(e);
+    return reply.result(e);
+  }
+  reply.buf(buf.data(), static_cast<size_t>(n));
+}
+
+}  // namespace
+
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
@@ -144,12 +173,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info*
     std::vector<char> zeros(size);
     return reply.buf(zeros.data(), size);  // nullrw: benchmarking the FUSE ceiling
   }
-  std::shared_lock lk(*h->io);
-  fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
-  bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-  bv.buf[0].fd = h->fd;
-  bv.buf[0].pos = off;
-  reply.data(&bv);
+  on_branch(h->branch, reply, [h, size, off](Reply& r) { read_to(r, *h, size, off); });
 }
 
 // Linux (setattr_should_drop_suidgid) drops S_ISUID on a write or truncate by a process
@@ -181,47 +205,72 @@ void clear_privileged_bits(fuse_req_t req, FileHandle& h) {
   h.privileged_bits = (m & (S_ISUID | S_ISGID)) != 0;
 }
 
+namespace {
+
+void write_from(Reply& reply, FileHandle& h, const char* buf, size_t size, off_t off) {
+  std::shared_lock lk(*h.io);
+  clear_privileged_bits(reply.req(), h);
+  ssize_t n = ::pwrite(h.fd, buf, size, off);
+  if (n < 0) {
+    int e = -errno;
+    h.branch->note_error(e);
+    Bridge& b = bridge_of(reply.req());
+    if ((e == -ENOSPC || e == -EDQUOT) && b.snapshot()->config->moveonenospc.enabled &&
+        b.migrations()) {
+      lk.unlock();
+      return start_move(b, reply, h, buf, size, off, e);
+    }
+    return reply.result(e);
+  }
+  // Tracked free space drops now, not at the next statvfs, so minfreespace is not overshot.
+  h.branch->note_written(static_cast<uint64_t>(n));
+  reply.write(static_cast<size_t>(n));
+}
+
+}  // namespace
+
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.result(-EBADF);
   if (h->nullrw) return reply.write(size);
-  std::shared_lock lk(*h->io);
-  clear_privileged_bits(req, *h);
-  ssize_t n = ::pwrite(h->fd, buf, size, off);
-  if (n < 0) {
-    int e = -errno;
-    h->branch->note_error(e);
-    Bridge& b = bridge_of(req);
-    if ((e == -ENOSPC || e == -EDQUOT) && b.snapshot()->config->moveonenospc.enabled &&
-        b.migrations()) {
-      lk.unlock();
-      return start_move(b, reply, *h, buf, size, off, e);
+  BranchEntry entry = enter_branch(*h->branch);
+  switch (entry.route) {
+    case Route::here: return write_from(reply, *h, buf, size, off);
+    case Route::refused: return reply.result(-EIO);
+    case Route::executor: {
+      // `buf` is the FUSE worker's, reused once this handler returns.
+      auto data = std::make_shared<const std::string>(buf, size);
+      return hand_over(h->branch, reply, [h, data, off](Reply& r) {
+        write_from(r, *h, data->data(), data->size(), off);
+      });
     }
-    return reply.result(e);
   }
-  // Tracked free space drops now, not at the next statvfs, so minfreespace is not overshot.
-  h->branch->note_written(static_cast<uint64_t>(n));
-  reply.write(static_cast<size_t>(n));
 }
 
+// A close waits for a flush at most until its deadline (a frozen branch answers EIO, as NFS
+// may); fsync has none (op_entry.hpp). A slow or failed branch gets neither: EIO at once.
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.result(0);
-  // The branch sees a close (NFS and others flush on close), the handle stays open.
-  int fd = ::dup(h->fd);
-  if (fd < 0) return reply.result(-errno);
-  reply.result(::close(fd) < 0 ? -errno : 0);
+  on_branch(h->branch, reply, [h](Reply& r) {
+    // The branch sees a close (NFS and others flush on close), the handle stays open.
+    int fd = ::dup(h->fd);
+    if (fd < 0) return r.result(-errno);
+    r.result(::close(fd) < 0 ? -errno : 0);
+  });
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.result(0);
-  int r = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
-  reply.result(r < 0 ? -errno : 0);
+  on_branch(h->branch, reply, [h, datasync](Reply& r) {
+    int rc = datasync ? ::fdatasync(h->fd) : ::fsync(h->fd);
+    r.result(rc < 0 ? -errno : 0);
+  });
 }
 
 void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len,
@@ -229,14 +278,16 @@ void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t off, off_t len,
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.result(-EBADF);
-  if (::fallocate(h->fd, mode, off, len) < 0) {
-    int e = -errno;
-    h->branch->note_error(e);
-    return reply.result(e);
-  }
-  if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
-    h->branch->note_written(static_cast<uint64_t>(len));
-  reply.result(0);
+  on_branch(h->branch, reply, [h, mode, off, len](Reply& r) {
+    if (::fallocate(h->fd, mode, off, len) < 0) {
+      int e = -errno;
+      h->branch->note_error(e);
+      return r.result(e);
+    }
+    if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)))
+      h->branch->note_written(static_cast<uint64_t>(len));
+    r.result(0);
+  });
 }
 
 void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info* fi_in,
@@ -246,27 +297,32 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t, off_t off_in, fuse_file_info
   std::shared_ptr<FileHandle> in = file_of(req, fi_in);
   std::shared_ptr<FileHandle> out = file_of(req, fi_out);
   if (!in || !out) return reply.result(-EBADF);
-  loff_t a = off_in, b = off_out;
-  // Across branches this is EXDEV (or a copy by the kernel); callers fall back to read/write.
-  ssize_t n = ::copy_file_range(in->fd, &a, out->fd, &b, len, static_cast<unsigned>(flags));
-  if (n < 0) return reply.result(-errno);
-  out->branch->note_written(static_cast<uint64_t>(n));
-  reply.write(static_cast<size_t>(n));
+  if (!out->branch->healthy()) return reply.result(-EIO);
+  on_branch(in->branch, reply, [in, out, off_in, off_out, len, flags](Reply& r) {
+    loff_t a = off_in, b = off_out;
+    // Across branches this is EXDEV (or a copy by the kernel); callers fall back to read/write.
+    ssize_t n = ::copy_file_range(in->fd, &a, out->fd, &b, len, static_cast<unsigned>(flags));
+    if (n < 0) return r.result(-errno);
+    out->branch->note_written(static_cast<uint64_t>(n));
+    r.write(static_cast<size_t>(n));
+  });
 }
 
 void op_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);
   if (!h) return reply.result(-EBADF);
-  off_t r = ::lseek(h->fd, off, whence);
-  if (r < 0) return reply.result(-errno);
-  reply.lseek(r);
+  on_branch(h->branch, reply, [h, off, whence](Reply& r) {
+    off_t at = ::lseek(h->fd, off, whence);  // SEEK_DATA/SEEK_HOLE ask the branch
+    if (at < 0) return r.result(-errno);
+    r.lseek(at);
+  });
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Reply reply(req);
   if (std::shared_ptr<FileHandle> h = file_of(req, fi)) {
-    if (h->dropcache) {
+    if (h->dropcache && h->branch->healthy()) {
       // Twice, as mergerfs does: the first pass may leave pages still being written back.
       ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);
       ::posix_fadvise(h->fd, 0, 0, POSIX_FADV_DONTNEED);

@@ -8,6 +8,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "fuse-bridge/bridge.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/ops.hpp"
 
@@ -89,10 +90,15 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     h = held.get();
   }
   if (h) {
-    struct stat st {};
-    if (::fstat(h->fd, &st) < 0) return reply.result(-errno);
-    b.present(*snap, h->branch_path, path ? *path : std::string(), st);
-    return reply.attr(st, path ? b.attr_timeout(*snap, st) : 0);
+    // The kernel asks this before each read of a file open on a branch that may hang: a slow
+    // or failed branch answers EIO, a busy one from its executor (branch_call.hpp).
+    return on_branch(h->branch, reply, [held, snap, path](Reply& r) {
+      Bridge& rb = bridge_of(r.req());
+      struct stat st {};
+      if (::fstat(held->fd, &st) < 0) return r.result(-errno);
+      rb.present(*snap, held->branch_path, path ? *path : std::string(), st);
+      r.attr(st, path ? rb.attr_timeout(*snap, st) : 0);
+    });
   }
   if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::getattr, *path);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "fuse-bridge/fanout.hpp"
@@ -72,6 +74,14 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
   std::optional<OpenGate::Entry> gate;  // a path-based change waits for a move's swap
   if (path) gate.emplace(b.open_gate().enter(*path));
   int err = 0;
+  // A change through the handle runs on this thread: not on a slow or failed branch, and
+  // admit() bounds how many workers a branch that hangs now can keep.
+  std::optional<BranchState::OpGuard> on_fd;
+  if (h && (fi || !path)) {
+    if (!h->branch->healthy()) return reply.result(-EIO);
+    on_fd.emplace(h->branch->admit());
+    if (!on_fd->admitted()) return reply.result(-EIO);
+  }
   if (fi && h) {
     err = set_on_fd(req, *h, attr, to_set);
   } else if (!path) {

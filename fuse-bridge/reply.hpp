@@ -44,6 +44,7 @@ struct ReplyState : std::enable_shared_from_this<ReplyState> {
   std::function<void(const std::shared_ptr<ReplyState>&)> rerun;
   std::atomic<bool> rerun_started{false};
   int64_t deadline_ns = 0;  // branch-deadline when the request arrived; 0: none
+  int64_t due_ns = 0;       // when its deadline passes (steady clock); 0: none
   const char* op = "";
 };
 using ReplyStatePtr = std::shared_ptr<ReplyState>;
@@ -67,6 +68,8 @@ class Reply {
     return std::make_shared<Reply>(s_);
   }
   bool replied() const { return s_->done.load(std::memory_order_acquire); }
+  // The shared answer, for work that answers it on another thread under the same deadline.
+  const ReplyStatePtr& state() const { return s_; }
 
   // For answers with side effects (a node's lookup count, a registered handle): claim first,
   // and only on success apply them and answer with the claimed_* call. False: the request was

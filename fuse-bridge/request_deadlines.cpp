@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "messages/clock.hpp"
+#include "messages/request_figures.hpp"
 
 namespace mfs::bridge {
 namespace {
@@ -110,6 +111,13 @@ ReplyStatePtr state_for(fuse_req_t req) {
   return new_request_state(req);
 }
 
+uint64_t RequestDeadlines::answered_eio() const {
+  return msg::request_figures().deadline_eio.load(std::memory_order_relaxed);
+}
+uint64_t RequestDeadlines::rerun() const {
+  return msg::request_figures().deadline_rerun.load(std::memory_order_relaxed);
+}
+
 RequestDeadlines::RequestDeadlines() : thread_([this] { run(); }) {}
 
 RequestDeadlines::~RequestDeadlines() {
@@ -142,7 +150,7 @@ void RequestDeadlines::expire(const ReplyStatePtr& s) {
     // By now the branch actor has marked the late branch slow (its tick compares in-flight
     // syscalls with the same deadline), so the rerun skips it. The rerun is watched too: if it
     // waits again, its deadline answers EIO. A thread, not the watchdog: the rerun may block.
-    rerun_.fetch_add(1, std::memory_order_relaxed);
+    msg::request_figures().deadline_rerun.fetch_add(1, std::memory_order_relaxed);
     std::thread([s] {
       ServingRequest serve(s, steady_ns() + s->deadline_ns);
       s->rerun(s);
@@ -150,7 +158,7 @@ void RequestDeadlines::expire(const ReplyStatePtr& s) {
     return;
   }
   if (!s->claim()) return;
-  eio_.fetch_add(1, std::memory_order_relaxed);
+  msg::request_figures().deadline_eio.fetch_add(1, std::memory_order_relaxed);
   syslog(LOG_WARNING, "%s: no answer within branch-deadline; answered EIO", s->op);
   fuse_reply_err(s->req, EIO);
 }

@@ -42,16 +42,15 @@ class RequestDeadlines {
   RequestDeadlines& operator=(const RequestDeadlines&) = delete;
 
   // Requests answered EIO by a deadline, and requests run again after one.
-  uint64_t answered_eio() const { return eio_.load(std::memory_order_relaxed); }
-  uint64_t rerun() const { return rerun_.load(std::memory_order_relaxed); }
+  // (msg::request_figures(), which the stats dump shows.)
+  uint64_t answered_eio() const;
+  uint64_t rerun() const;
 
  private:
   void run();
   void expire(const ReplyStatePtr& s);
 
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> eio_{0};
-  std::atomic<uint64_t> rerun_{0};
   std::thread thread_;
 };
 

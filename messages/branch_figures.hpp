@@ -29,6 +29,10 @@ struct BranchFigures {
   bool probe_in_flight = false;
   double deadline_s = 0, refresh_s = 0;
   uint64_t root_reopens = 0;  // the probe found the branch back (remounted, made again)
+  uint64_t refused = 0;       // requests answered EIO with no syscall (BranchCounters)
+  // The executor that runs its syscalls while it is busy (actors/branch/branch_executor.hpp).
+  uint64_t executor_threads = 0, executor_idle = 0, executor_queued = 0;
+  uint64_t executor_ran = 0, executor_dropped = 0, executor_refused = 0;
 };
 
 }  // namespace mfs::msg

@@ -68,6 +68,7 @@ void start_probe(BranchActorState& st) {
 void on_tick(BranchActorState& st) {
   int64_t now = steady_ns();
   st.rt->dirs.expire();
+  st.rt->executor.drop_overdue(now);
   auto deadline_ns = static_cast<int64_t>(st.settings.deadline_s * 1e9);
   if (deadline_ns > 0) {
     int64_t oldest = st.rt->oldest_inflight_ns();
@@ -136,6 +137,14 @@ msg::BranchFigures branch_figures(msg::BranchActor::pointer self, const BranchAc
   f.deadline_s = st.settings.deadline_s;
   f.refresh_s = st.settings.refresh_s;
   f.root_reopens = rt.root_reopens();
+  f.refused = c.refused.load();
+  auto ex = rt.executor.figures();
+  f.executor_threads = ex.threads;
+  f.executor_idle = ex.idle;
+  f.executor_queued = ex.queued;
+  f.executor_ran = ex.ran;
+  f.executor_dropped = ex.dropped;
+  f.executor_refused = ex.refused;
   return f;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/branch/branch_executor.hpp"
 #include "actors/branch/exist_cache.hpp"
 #include "actors/branch/parent_dir_cache.hpp"
 #include "messages/branch_status.hpp"
@@ -22,6 +23,9 @@ struct BranchCounters {
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> lstat_calls{0};
   std::atomic<uint64_t> creates_chosen{0};
+  // Requests answered EIO with no syscall: the branch was slow or failed, or every slot and
+  // the executor's queue were taken (fuse-bridge/branch_call, fanout).
+  std::atomic<uint64_t> refused{0};
 };
 
 class BranchState {
@@ -96,6 +100,7 @@ class BranchState {
   uint64_t root_reopens() const { return reopens_.load(std::memory_order_relaxed); }
 
   BranchCounters counters;
+  BranchExecutor executor;  // this branch's syscalls while it is busy (fuse-bridge/branch_call)
   ExistCache cache;
   fs::ParentDirCache dirs;  // parent-directory fds for probes, same TTL as `cache`
   std::atomic<bool> refresh_wanted{false};  // set on EIO/ESTALE/ENOSPC/EDQUOT/EROFS

@@ -21,6 +21,7 @@
 #include "actors/stats/stats_dump.hpp"
 #include "config/config.hpp"
 #include "messages/clock.hpp"
+#include "messages/request_figures.hpp"
 
 namespace mfs {
 namespace {
@@ -181,6 +182,8 @@ void render_stats(CoordinatorState& st, const Gather& g, size_t coord_mailbox) {
   pool.action_policy = config::get_value(cfg, "category.action").value_or("");
   pool.coordinator_mailbox = coord_mailbox;
   if (st.rebalancer) pool.rebalance_json = st.rebalancer->progress_json();
+  pool.deadline_eio = msg::request_figures().deadline_eio.load(std::memory_order_relaxed);
+  pool.deadline_rerun = msg::request_figures().deadline_rerun.load(std::memory_order_relaxed);
   std::vector<stats::BranchEntry> branches;
   for (size_t i = 0; i < g.snap->branches.size(); ++i) {
     const BranchSlot& slot = g.snap->branches[i];

@@ -45,6 +45,8 @@ struct PoolEntry {
   std::string create_policy, search_policy, action_policy;
   uint64_t coordinator_mailbox = 0;
   std::optional<std::string> rebalance_json;  // the rebalancer's progress document, if any
+  // Requests answered by their deadline (msg::request_figures): EIO, or run again.
+  uint64_t deadline_eio = 0, deadline_rerun = 0;
 };
 
 // Renders summary and details. `now_ms` is the render's Unix time.

@@ -51,6 +51,7 @@ void put_answer_summary(Json& e, const msg::BranchFigures& f) {
   e["inline"] = f.inline_ops;
   e["lstat"] = f.lstat_calls;
   e["errors"] = f.errors;
+  e["refused"] = f.refused;
   e["cache_entries"] = f.cache_entries;
   e["hits"] = f.cache_hits;
   e["misses"] = f.cache_misses;
@@ -76,6 +77,14 @@ void put_answer_detail(Json& d, const msg::BranchFigures& f) {
   ops["inline"] = f.inline_ops;
   ops["lstat"] = f.lstat_calls;
   ops["creates_chosen"] = f.creates_chosen;
+  ops["refused_eio"] = f.refused;
+  Json& ex = d["executor"];
+  ex["threads"] = f.executor_threads;
+  ex["idle"] = f.executor_idle;
+  ex["queued"] = f.executor_queued;
+  ex["ran"] = f.executor_ran;
+  ex["dropped"] = f.executor_dropped;
+  ex["refused"] = f.executor_refused;
   uint64_t lookups = f.cache_hits + f.cache_misses;
   Json& cache = d["cache"];
   cache["enabled"] = f.cache_enabled;
@@ -158,6 +167,8 @@ void put_coordinator_common(Json& j, const CoordinatorFigures& c, const PoolEntr
   j["writes"] = c.writes;
   j["errors"] = c.write_errors;
   j["not_answering"] = not_answering;
+  j["deadline_eio"] = pool.deadline_eio;
+  j["deadline_rerun"] = pool.deadline_rerun;
 }
 
 Json coordinator_detail(const CoordinatorFigures& c, const PoolEntry& pool,

@@ -1,0 +1,42 @@
+// How a handler runs the syscalls of one request on one branch (issue 17): inline on its own
+// FUSE thread only while the branch is ok and nothing in flight there is older than kBusy_ns;
+// on the branch's executor while the branch is ok but busy, answered from there (the old call
+// may be a hung one: this worker must not be the next to join it, and is free at once); and
+// refused, EIO with no syscall, while the branch is slow or failed.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "actors/branch/branch_state.hpp"
+#include "fuse-bridge/reply.hpp"
+
+namespace mfs::bridge {
+
+// 50 ms: well past a disk's seek under load, far below any branch-deadline.
+constexpr int64_t kBusy_ns = 50 * 1000 * 1000;
+
+enum class Route { here, executor, refused };
+
+struct BranchEntry {
+  Route route;
+  BranchState::OpGuard guard;  // held for a call run here: the branch actor sees its age
+};
+BranchEntry enter_branch(BranchState& rt);
+
+// Runs `call` on `rt`'s executor, under the request's deadline; `call` answers the request
+// (a dropped or refused call answers EIO). `call` must own what it uses.
+void hand_over(const std::shared_ptr<BranchState>& rt, Reply& reply, std::function<void(Reply&)> call);
+
+// The usual case: `call` (copyable, owning its captures) run where enter_branch says.
+template <class Call>
+void on_branch(const std::shared_ptr<BranchState>& rt, Reply& reply, Call&& call) {
+  BranchEntry e = enter_branch(*rt);
+  switch (e.route) {
+    case Route::here: return call(reply);
+    case Route::executor: return hand_over(rt, reply, std::forward<Call>(call));
+    case Route::refused: return reply.result(-EIO);
+  }
+}
+
+}  // namespace mfs::bridge
