@@ -9,9 +9,12 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 
 #include "config/size_parse.hpp"
 #include "config/strings.hpp"
+#include "messages/run_with_deadline.hpp"
 
 namespace mfs::config {
 namespace {
@@ -71,9 +74,13 @@ void expand_glob(const std::string& pattern, std::vector<std::string>& paths,
   }
 }
 
-// One `GLOB[=MODE[,MINFREESPACE]]` element, expanded into zero or more branches.
-int parse_element(std::string_view element, std::vector<BranchSpec>& out, std::string& error,
-                  std::vector<std::string>& notices) {
+// One `GLOB[=MODE[,MINFREESPACE]]` element: its glob and the branch each match becomes.
+struct Element {
+  BranchSpec proto;
+  std::string glob;
+};
+
+int parse_element(std::string_view element, Element& out, std::string& error) {
   BranchSpec proto;
   std::string_view glob_part = element;
   const size_t eq = element.rfind('=');
@@ -110,22 +117,63 @@ int parse_element(std::string_view element, std::vector<BranchSpec>& out, std::s
     error = "empty path in branch '" + std::string(element) + "'";
     return -EINVAL;
   }
-  std::vector<std::string> paths;
-  expand_glob(std::string(glob_part), paths, notices);
-  for (std::string& p : paths) {
-    BranchSpec b = proto;
-    b.path = std::move(p);
-    out.push_back(std::move(b));
-  }
+  out = Element{proto, std::string(glob_part)};
   return 0;
 }
 
+// The path as given, absolute and lexically normalized: what a branch that did not answer is
+// known by (its symlinks, if any, stay unresolved).
+std::string path_as_given(const std::string& p) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(p, ec);
+  return tidy_path(ec ? p : abs.lexically_normal().string());
+}
+
+struct Expansion {
+  std::vector<std::string> paths;
+  std::vector<std::string> notices;
+};
+
+// Syntax first, then every element's glob at once, each on a thread of its own (run_with_deadline):
+// glob, stat and realpath block on a hung branch, and the caller is the daemon's main thread at
+// start-up. An element that did not answer within `deadline_s` is kept as given, a glob skipped.
 int parse_elements(std::string_view list, std::vector<BranchSpec>& out, std::string& error,
-                   std::vector<std::string>& notices) {
-  if (list.empty()) return 0;
-  for (std::string_view element : split(list, ':')) {
-    if (element.empty()) continue;  // tolerate "a::b" and a trailing ':'
-    if (int rv = parse_element(element, out, error, notices); rv != 0) return rv;
+                   std::vector<std::string>& notices, double deadline_s) {
+  std::vector<Element> elements;
+  for (std::string_view text : split(list, ':')) {
+    if (text.empty()) continue;  // tolerate "a::b" and a trailing ':'
+    Element e;
+    if (int rv = parse_element(text, e, error); rv != 0) return rv;
+    elements.push_back(std::move(e));
+  }
+  std::vector<std::function<Expansion()>> jobs;
+  for (const Element& e : elements)
+    jobs.push_back([pattern = e.glob] {
+      Expansion x;
+      expand_glob(pattern, x.paths, x.notices);
+      return x;
+    });
+  std::vector<std::optional<Expansion>> expanded = run_with_deadline(std::move(jobs), deadline_s);
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const std::string& pattern = elements[i].glob;
+    Expansion x;
+    if (expanded[i]) {
+      x = std::move(*expanded[i]);
+    } else if (has_glob_chars(pattern)) {
+      x.notices.push_back("warning: branch glob '" + pattern + "' did not answer within " +
+                          format_seconds(deadline_s) + " s; skipped");
+    } else {
+      x.paths.push_back(path_as_given(pattern));
+      x.notices.push_back("warning: branch '" + pattern + "' did not answer within " +
+                          format_seconds(deadline_s) + " s; added as " + x.paths.back() +
+                          ", failed until it answers");
+    }
+    for (std::string& p : x.paths) {
+      BranchSpec b = elements[i].proto;
+      b.path = std::move(p);
+      out.push_back(std::move(b));
+    }
+    notices.insert(notices.end(), x.notices.begin(), x.notices.end());
   }
   return 0;
 }
@@ -140,7 +188,7 @@ bool matches_any(const std::string& path, const std::vector<std::string_view>& p
 
 int apply_branch_instruction(const std::vector<BranchSpec>& current, std::string_view value,
                              std::vector<BranchSpec>& out, std::string& error,
-                             std::vector<std::string>& notices) {
+                             std::vector<std::string>& notices, double deadline_s) {
   const size_t op_len = value.find_first_not_of("+-<>=");
   const std::string_view op = value.substr(0, op_len);
   const std::string_view rest = op_len == std::string_view::npos ? "" : value.substr(op_len);
@@ -157,7 +205,7 @@ int apply_branch_instruction(const std::vector<BranchSpec>& current, std::string
     case Instruction::append:
     case Instruction::prepend: {
       std::vector<BranchSpec> added;
-      if (int rv = parse_elements(rest, added, error, new_notices); rv != 0) return rv;
+      if (int rv = parse_elements(rest, added, error, new_notices, deadline_s); rv != 0) return rv;
       if (*instr == Instruction::append) result = current;
       result.insert(result.end(), added.begin(), added.end());
       if (*instr == Instruction::prepend) result.insert(result.end(), current.begin(), current.end());

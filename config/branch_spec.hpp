@@ -25,11 +25,14 @@ struct BranchSpec {
 // else -EINVAL) to `current`. Elements `GLOB[=MODE[,MINFREESPACE]]` split at the LAST '=';
 // globs expanded with glob(3) GLOB_BRACE|GLOB_ONLYDIR, each result realpath'd; no match ->
 // added literally + notice; exists but not a directory -> skipped + notice; missing path ->
-// added + notice. On any error returns -errno and leaves `out` and `notices` untouched
-// (atomic); `error` gets a one-line reason naming the bad element. `out` may alias `current`.
+// added + notice. The globs run on threads of their own for up to `deadline_s` (0: waited for):
+// one that did not answer (a hung branch) is kept as the absolute, lexically normalized path
+// given, or skipped if it has glob characters, with a notice. On any error returns -errno and
+// leaves `out` and `notices` untouched (atomic); `error` gets a one-line reason naming the bad
+// element. `out` may alias `current`.
 int apply_branch_instruction(const std::vector<BranchSpec>& current, std::string_view value,
                              std::vector<BranchSpec>& out, std::string& error,
-                             std::vector<std::string>& notices);
+                             std::vector<std::string>& notices, double deadline_s);
 
 // `path=MODE[,humanized minfreespace]` joined by ':'; the size only for per-branch overrides.
 std::string serialize_branches(const std::vector<BranchSpec>& branches);

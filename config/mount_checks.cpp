@@ -56,7 +56,9 @@ int validate_for_mount(const Config& cfg, std::string& error) {
   }
   const std::string mnt = canonical(cfg.mountpoint);
   for (const BranchSpec& b : cfg.branches) {
-    const std::string br = canonical(b.path);
+    // Resolved when parsed, under the branch deadline (branch_spec.hpp): a realpath here would
+    // hold the start-up on a branch that did not answer then.
+    const std::string br = tidy_path(b.path);
     if (br == mnt) {
       error = "branch '" + b.path + "' is the mountpoint '" + cfg.mountpoint + "'";
       return -EINVAL;

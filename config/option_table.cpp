@@ -55,7 +55,10 @@ std::string policy_choices() {
 
 Binding branches_binding() {
   return {[](Config& c, std::string_view v, SetReport& r) {
-            return apply_branch_instruction(c.branches, v, c.branches, r.error, r.notices);
+            // The deadline in force when the branches are parsed: a branch-deadline given
+            // after them on the command line does not apply to them.
+            return apply_branch_instruction(c.branches, v, c.branches, r.error, r.notices,
+                                            c.branch_deadline);
           },
           [](const Config& c) { return serialize_branches(c.branches); }};
 }

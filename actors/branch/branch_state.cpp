@@ -34,6 +34,10 @@ BranchState::BranchState(std::string path) : path_(std::move(path)) {
   refresh_space();
 }
 
+BranchState::BranchState(std::string path, NotOpened) : path_(std::move(path)) {
+  health_ = BranchHealth::failed;
+}
+
 BranchState::~BranchState() {
   if (int fd = root_fd(); fd >= 0) ::close(fd);
   for (int fd : retired_fds_) ::close(fd);

@@ -52,6 +52,10 @@ class BranchState {
   // Opens the root (O_PATH) and reads free space once. A missing root leaves the branch failed
   // until a probe finds it (refresh_space).
   explicit BranchState(std::string path);
+  // Touches nothing: the branch starts failed and its probe opens the root once the path
+  // answers (one that did not answer at start-up, actors/coordinator/startup_branches).
+  struct NotOpened {};
+  BranchState(std::string path, NotOpened);
   ~BranchState();
   BranchState(const BranchState&) = delete;
   BranchState& operator=(const BranchState&) = delete;

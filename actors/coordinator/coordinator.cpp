@@ -267,11 +267,12 @@ void on_stats_tick(msg::CoordinatorActor::pointer self, const std::shared_ptr<Co
 msg::CoordinatorActor::behavior_type coordinator_actor(msg::CoordinatorActor::pointer self,
                                                       SnapshotStore* store,
                                 std::shared_ptr<const config::Config> initial,
+                                OpenedBranches opened,
                                 std::shared_ptr<Rebalancer> rebalancer) {
   auto st = std::make_shared<CoordinatorState>();
   st->store = store;
   st->rebalancer = std::move(rebalancer);
-  publish(self, *st, std::move(initial));
+  publish(self, *st, std::move(initial), opened);
   // A plain pointer: `st` owns `writes`, so a shared one would keep both alive forever.
   auto publish_prepared = [self, owner = st.get()](const PreparedWrite& p) {
     publish(self, *owner, p.next, p.opened);

@@ -2,14 +2,12 @@
 // argv), the coordinator, and the control-file sink that posts to it without waiting.
 #include "actors/coordinator/pool_actors.hpp"
 
-#include <syslog.h>
-
 #include <thread>
 
 #include "actors/branch/branch_state.hpp"
 #include "actors/coordinator/coordinator.hpp"
 #include "actors/coordinator/job_actor.hpp"
-#include "actors/migration/move_journal.hpp"
+#include "actors/coordinator/startup_branches.hpp"
 #include "actors/migration/rebalancer.hpp"
 #include "config/config.hpp"
 
@@ -18,7 +16,7 @@ namespace {
 
 class ActorRuntime final : public PoolActors {
  public:
-  ActorRuntime(const config::Config& cfg, SnapshotStore& store)
+  ActorRuntime(const config::Config& cfg, SnapshotStore& store, OpenedBranches opened)
       : store_(store), rebalancer_(std::make_shared<Rebalancer>(store)) {
     // Idle workers block on a condvar instead of polling in 50 µs sleeps (CAF_FUSE_NOTES.md).
     caf_cfg_.set("work-stealing.moderate-poll-attempts", size_t{0});
@@ -26,7 +24,8 @@ class ActorRuntime final : public PoolActors {
     caf_cfg_.set("logger.console-verbosity", caf::atom("quiet"));
     system_ = std::make_unique<caf::actor_system>(caf_cfg_);
     coordinator_ = system_->spawn(coordinator_actor, &store_,
-                                  std::make_shared<const config::Config>(cfg), rebalancer_);
+                                  std::make_shared<const config::Config>(cfg), std::move(opened),
+                                  rebalancer_);
   }
   ~ActorRuntime() override { stop(); }
 
@@ -74,13 +73,12 @@ class ActorRuntime final : public PoolActors {
 }  // namespace
 
 std::unique_ptr<PoolActors> PoolActors::start(const config::Config& cfg, SnapshotStore& store) {
-  auto rt = std::make_unique<ActorRuntime>(cfg, store);
+  // Opened here, under the branch deadline: the coordinator's first snapshot then opens nothing.
+  auto rt = std::make_unique<ActorRuntime>(cfg, store, open_startup_branches(cfg));
   // The first snapshot is published by the coordinator; FUSE threads need it before mounting.
   while (!store.get()) std::this_thread::yield();
   // Before the mount: nothing reaches the branches through the pool yet.
-  std::vector<std::pair<std::string, int>> roots;
-  for (const auto& b : store.get()->branches) roots.emplace_back(b.path, b.rt->root_fd());
-  for (const auto& line : recover_moves(roots)) syslog(LOG_NOTICE, "%s", line.c_str());
+  recover_startup_moves(store.get(), cfg.branch_deadline);
   return rt;
 }
 

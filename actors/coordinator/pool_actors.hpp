@@ -18,8 +18,9 @@ struct Config;
 class PoolActors : public ControlSink, public MigrationSink {
  public:
   virtual ~PoolActors() = default;
-  // Finishes or rolls back a move an earlier run left in its journal, then starts the
-  // coordinator and one actor per branch; publishes the first snapshot into `store`.
+  // Opens the branches (one that does not answer within branch-deadline starts failed), starts
+  // the coordinator and one actor per branch, publishes the first snapshot into `store`, then
+  // finishes or rolls back the moves an earlier run left in its journals (same deadline).
   static std::unique_ptr<PoolActors> start(const config::Config& cfg, SnapshotStore& store);
   // Stops every actor; pending work answers (EIO) before this returns.
   virtual void stop() = 0;

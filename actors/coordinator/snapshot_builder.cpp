@@ -26,7 +26,7 @@ SnapshotPtr build_snapshot(std::shared_ptr<const config::Config> cfg, const Pool
         if (old.path == spec.path) slot.rt = old.rt;
     }
     if (auto it = opened.find(spec.path); !slot.rt && it != opened.end()) slot.rt = it->second;
-    if (!slot.rt) slot.rt = std::make_shared<BranchState>(spec.path);
+    if (!slot.rt) slot.rt = std::make_shared<BranchState>(spec.path, BranchState::NotOpened{});
     snap->branches.push_back(std::move(slot));
   }
   return snap;

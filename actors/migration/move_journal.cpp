@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -43,11 +44,17 @@ void recover_one(int src_root, const MoveRecord& rec,
                  const std::vector<std::pair<std::string, int>>& branches,
                  std::vector<std::string>& log) {
   int dst_root = -1;
+  bool dst_listed = false;
   for (const auto& [p, fd] : branches)
-    if (p == rec.dst) dst_root = fd;
+    if (p == rec.dst) {
+      dst_root = fd;
+      dst_listed = true;
+    }
   std::string what = rec.path + " (" + rec.src + " -> " + rec.dst + ", " + rec.phase + ")";
   if (dst_root < 0) {
-    log.push_back("recovery: target branch of " + what + " is not in the pool; journal kept");
+    log.push_back("recovery: target branch of " + what +
+                  (dst_listed ? " is not open; journal kept for the next start"
+                              : " is not in the pool; journal kept"));
     return;
   }
   struct stat st {};
@@ -77,7 +84,8 @@ void recover_one(int src_root, const MoveRecord& rec,
 }
 
 // Removes the temp files left in a branch's staging folder (moves and journals only live there).
-void sweep_staging(int root_fd, std::vector<std::string>& log, const std::string& branch) {
+void sweep_staging(int root_fd, std::vector<std::string>& log, const std::string& branch,
+                   const std::atomic<bool>* abandoned) {
   int d = fs::open_dir(root_fd, kStagingPath);
   if (d < 0) return;
   DIR* dir = ::fdopendir(d);
@@ -92,6 +100,7 @@ void sweep_staging(int root_fd, std::vector<std::string>& log, const std::string
   }
   ::closedir(dir);
   for (const auto& n : names) {
+    if (abandoned && abandoned->load()) return;
     std::string p = std::string(kStagingPath) + "/" + n;
     struct stat st {};
     if (fs::lstat(root_fd, p, st) == 0 && !S_ISDIR(st.st_mode) && fs::unlink(root_fd, p) == 0)
@@ -134,15 +143,17 @@ int journal_clear(int src_root) {
 }
 
 
-std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, int>>& branches) {
+std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, int>>& branches,
+                                       const std::atomic<bool>* abandoned) {
   std::vector<std::string> log;
+  auto go_on = [&] { return !abandoned || !abandoned->load(); };
   // Journals first: a record may point at a staged copy on another branch.
   for (const auto& [path, fd] : branches) {
     MoveRecord rec;
-    if (fd >= 0 && journal_read(fd, rec)) recover_one(fd, rec, branches, log);
+    if (go_on() && fd >= 0 && journal_read(fd, rec) && go_on()) recover_one(fd, rec, branches, log);
   }
   for (const auto& [path, fd] : branches)
-    if (fd >= 0) sweep_staging(fd, log, path);
+    if (go_on() && fd >= 0) sweep_staging(fd, log, path, abandoned);
   return log;
 }
 

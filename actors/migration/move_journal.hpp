@@ -5,6 +5,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,10 @@ int journal_clear(int src_root);
 // still in staging is deleted; a copy already renamed into place (inode matches) is kept and
 // the source unlinked if it is still the same file, or the copy removed if the source changed;
 // nothing else is touched. Then every staging folder is emptied of temp files. Returns one line
-// per action, for the log.
-std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, int>>& branches);
+// per action, for the log. A branch with fd -1 is skipped (a record on another branch that
+// points at it is kept). Once `abandoned` is set (the start-up stopped waiting for a hung
+// branch), no further step starts; one already under way may still finish.
+std::vector<std::string> recover_moves(const std::vector<std::pair<std::string, int>>& branches,
+                                       const std::atomic<bool>* abandoned = nullptr);
 
 }  // namespace mfs

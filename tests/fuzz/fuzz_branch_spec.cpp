@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string error;
   std::vector<std::string> notices = {"sentinel"};
   int r = mfs::config::apply_branch_instruction(
-      current, std::string_view(reinterpret_cast<const char*>(data), size), out, error, notices);
+      current, std::string_view(reinterpret_cast<const char*>(data), size), out, error, notices, 0);
   if (r > 0) std::abort();
   if (r < 0 && (out != sentinel || notices != std::vector<std::string>{"sentinel"})) std::abort();
   if (r == 0) (void)mfs::config::serialize_branches(out);

@@ -24,7 +24,7 @@ class BranchSpecTest : public ::testing::Test {
 
   int apply(const std::vector<BranchSpec>& cur, const std::string& v, std::vector<BranchSpec>& out) {
     error.clear();
-    return apply_branch_instruction(cur, v, out, error, notices);
+    return apply_branch_instruction(cur, v, out, error, notices, 5);  // threads, as the daemon
   }
 
   std::vector<std::string> paths(const std::vector<BranchSpec>& bs) {

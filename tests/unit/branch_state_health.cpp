@@ -48,5 +48,17 @@ TEST(BranchStateHealth, OrdinaryErrorsChangeNothingAndSpaceErrorsAskForARefresh)
   EXPECT_EQ(rt.counters.errors.load(), 0u);
 }
 
+// A branch that did not answer at start-up: nothing opened, failed; the probe's refresh opens it.
+TEST(BranchStateHealth, NotOpenedBranchIsFailedUntilARefreshOpensIt) {
+  TmpDir tmp;
+  BranchState rt(tmp.mkdir("b"), BranchState::NotOpened{});
+  EXPECT_EQ(rt.health(), BranchHealth::failed);
+  EXPECT_LT(rt.root_fd(), 0);
+  EXPECT_FALSE(rt.statvfs_ok());
+  ASSERT_EQ(rt.refresh_space(), 0);
+  EXPECT_GE(rt.root_fd(), 0);
+  EXPECT_TRUE(rt.statvfs_ok());
+}
+
 }  // namespace
 }  // namespace mfs

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -192,6 +193,33 @@ TEST_F(MoveRecovery, JournalKeptWhileItsTargetIsNotInThePool) {
   MoveRecord still;
   EXPECT_TRUE(journal_read(a_fd, still));
   EXPECT_TRUE(exists(a + "/f"));
+}
+
+// A branch that did not answer at start-up is in the pool with no root (-1): its own journal
+// and staging folder, and a journal elsewhere that points at it, wait for the next start.
+TEST_F(MoveRecovery, BranchWithoutARootIsLeftForTheNextStart) {
+  ASSERT_EQ(journal_write(a_fd, committed_move()), 0);
+  t.mkdir("b/.mergerfs.staging");
+  t.write("b/.mergerfs.staging/leftover", "x");
+  auto log = recover_moves({{a, a_fd}, {b, -1}});
+  EXPECT_NE(joined(log).find("is not open; journal kept for the next start"), std::string::npos)
+      << joined(log);
+  MoveRecord still;
+  EXPECT_TRUE(journal_read(a_fd, still));
+  EXPECT_TRUE(exists(a + "/f"));
+  EXPECT_TRUE(exists(b + "/.mergerfs.staging/leftover"));
+}
+
+TEST_F(MoveRecovery, AbandonedRecoveryStartsNoStep) {
+  ASSERT_EQ(journal_write(a_fd, committed_move()), 0);
+  t.mkdir("b/.mergerfs.staging");
+  t.write("b/.mergerfs.staging/leftover", "x");
+  std::atomic<bool> abandoned{true};
+  EXPECT_TRUE(recover_moves({{a, a_fd}, {b, b_fd}}, &abandoned).empty());
+  MoveRecord still;
+  EXPECT_TRUE(journal_read(a_fd, still));
+  EXPECT_TRUE(exists(a + "/f"));
+  EXPECT_TRUE(exists(b + "/.mergerfs.staging/leftover"));
 }
 
 TEST_F(MoveRecovery, OlderKeyValueJournalIsRecovered) {
