@@ -19,9 +19,10 @@ export TSAN_OPTIONS="suppressions=$root/tools/tsan.supp halt_on_error=1"
 if [ "$kind" = address ]; then
   "$build/tests/integration_tests" --gtest_brief=1 --gtest_filter="${SANITIZE_FILTER:-*}"
 else
-  # Actors, the control file and stats, faults and lifecycle. Left out: the tests of the stuck-
+  # Actors, the control file and stats, faults, lifecycle, the data path and the request
+  # deadlines (executor threads, config writes and start-up off their threads). Left out: the tests of the stuck-
   # shutdown rescue, where the watchdog closes /dev/fuse descriptors under blocked workers just
   # before _exit on purpose (TSan reports that as a race on the descriptors).
   "$build/tests/integration_tests" --gtest_brief=1 \
-    --gtest_filter='ActorCore*:UnionView*:ControlStats*:ControlFile*:Faults*:OpsLifecycle*:-ActorCore.UnmountAndExitWorkWithAHungBranch:OpsLifecycle.UmountWithAHungBranchStopsWithinSeconds:OpsLifecycle.SigintWithARequestStuckOnAHungBranchStopsWithinSeconds'
+    --gtest_filter='ActorCore*:UnionView*:ControlStats*:ControlFile*:Faults*:OpsLifecycle*:DataPath*:RequestDeadline*:BranchHeals*:StartupWithAHungBranch*:-ActorCore.UnmountAndExitWorkWithAHungBranch:OpsLifecycle.UmountWithAHungBranchStopsWithinSeconds:OpsLifecycle.SigintWithARequestStuckOnAHungBranchStopsWithinSeconds:OpsLifecycle.PlainUmountWithAHungFirstBranchFinishes:OpsLifecycle.FusermountUnmountWithAHungFirstBranchFinishes'
 fi
