@@ -7,7 +7,7 @@
 namespace mfs::bridge {
 
 BranchEntry enter_branch(BranchState& rt) {
-  if (!rt.healthy()) {
+  if (!rt.healthy() || rt.overdue()) {
     rt.counters.refused.fetch_add(1, std::memory_order_relaxed);
     return {Route::refused, BranchState::OpGuard(&rt, -1)};
   }

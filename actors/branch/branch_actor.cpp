@@ -158,6 +158,7 @@ msg::BranchActor::behavior_type branch_actor(msg::BranchActor::pointer self,
   st->settings = settings;
   st->rt->cache.set_ttl(settings.cache_ttl_s);
   st->rt->dirs.set_ttl(settings.cache_ttl_s);
+  st->rt->set_deadline(settings.deadline_s);
   st->mailbox = std::make_shared<ProbeMailbox>(caf::actor_cast<msg::ProbeReportActor>(self));
   st->last_refresh_ns = steady_ns();
   st->logged = st->rt->health();
@@ -173,6 +174,7 @@ msg::BranchActor::behavior_type branch_actor(msg::BranchActor::pointer self,
         st->settings = s;
         st->rt->cache.set_ttl(s.cache_ttl_s);
         st->rt->dirs.set_ttl(s.cache_ttl_s);
+        st->rt->set_deadline(s.deadline_s);
       },
       // The stats dump's view of this branch (actors/stats renders it). Figures only: no
       // syscall, so a hung branch still answers (its health says slow).

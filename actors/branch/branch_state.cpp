@@ -123,6 +123,7 @@ BranchState::OpGuard BranchState::track() {
 }
 
 BranchState::OpGuard BranchState::admit() {
+  if (overdue()) return OpGuard(this, -1);
   for (;;) {
     OpGuard g = track();
     if (g.admitted() || looks_stuck()) return g;
@@ -142,6 +143,12 @@ int64_t BranchState::oldest_inflight_ns() const {
 bool BranchState::looks_stuck() const {
   int64_t oldest = oldest_inflight_ns();
   return oldest && steady_ns() - oldest > 100 * 1000 * 1000;
+}
+
+bool BranchState::overdue() const {
+  int64_t deadline = deadline_ns_.load(std::memory_order_relaxed);
+  int64_t oldest = oldest_inflight_ns();
+  return deadline > 0 && oldest && steady_ns() - oldest > deadline;
 }
 
 size_t BranchState::inflight() const {

@@ -83,6 +83,13 @@ class BranchState {
   // The cap is reached and the oldest syscall has been out for a while: a busy branch is
   // served anyway, a stuck one is skipped (a FUSE thread spent there is not coming back).
   bool looks_stuck() const;
+  // A syscall in flight is older than branch-deadline: the branch is late now, even before
+  // its actor's next tick marks it slow (a tick can lag on a loaded machine, and a request run
+  // again after its deadline must not be the next to join the late syscall).
+  bool overdue() const;
+  void set_deadline(double seconds) {
+    deadline_ns_.store(seconds > 0 ? static_cast<int64_t>(seconds * 1e9) : 0, std::memory_order_relaxed);
+  }
   // A syscall answered `err` (-errno): one that means the branch itself is gone (ENOTCONN,
   // ENODEV) fails it; EIO or ESTALE, which one file can cause, and a full or read-only
   // branch ask for a root probe (refresh_wanted), whose result sets the health.
@@ -124,6 +131,7 @@ class BranchState {
   std::mutex retired_mu_;
   std::vector<int> retired_fds_;  // earlier roots, closed with the branch
   std::atomic<uint64_t> reopens_{0};
+  std::atomic<int64_t> deadline_ns_{0};  // branch-deadline; 0: none
   std::atomic<BranchHealth> health_{BranchHealth::ok};
   std::atomic<uint64_t> avail_{0};
   std::atomic<uint64_t> total_{0};
