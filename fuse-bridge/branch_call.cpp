@@ -18,6 +18,12 @@ BranchEntry enter_branch(BranchState& rt) {
   return {Route::here, std::move(g)};
 }
 
+BranchState::OpGuard admit_healthy(BranchState& rt) {
+  BranchState::OpGuard g = rt.healthy() ? rt.admit() : BranchState::OpGuard(&rt, -1);
+  if (!g.admitted()) rt.counters.refused.fetch_add(1, std::memory_order_relaxed);
+  return g;
+}
+
 void hand_over(const std::shared_ptr<BranchState>& rt, Reply& reply, std::function<void(Reply&)> call) {
   ReplyStatePtr st = reply.state();
   const int64_t due = st->due_ns;

@@ -4,6 +4,7 @@
 // may be a hung one: this worker must not be the next to join it, and is free at once); and
 // refused, EIO with no syscall, while the branch is slow or failed.
 #pragma once
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,19 @@ struct BranchEntry {
   BranchState::OpGuard guard;  // held for a call run here: the branch actor sees its age
 };
 BranchEntry enter_branch(BranchState& rt);
+
+// A slot for a fan-out's syscall on this FUSE thread (search, create, rename: calls that may
+// skip a branch): admitted only while the branch is healthy and its slots are not all held by
+// syscalls that are not coming back. Not admitted (counted as refused): the caller skips the
+// branch or answers EIO for it. Bounds how many workers a branch that hangs now can keep.
+BranchState::OpGuard admit_healthy(BranchState& rt);
+// `call()` (0 or -errno) under such a slot; -EIO, with no syscall, when there is none.
+template <class Call>
+int run_admitted(BranchState& rt, Call&& call) {
+  BranchState::OpGuard g = admit_healthy(rt);
+  if (!g.admitted()) return -EIO;
+  return call();
+}
 
 // Runs `call` on `rt`'s executor, under the request's deadline; `call` answers the request
 // (a dropped or refused call answers EIO). `call` must own what it uses.

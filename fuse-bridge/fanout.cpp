@@ -1,9 +1,11 @@
 // Action fan-out over the snapshot's branches.
 #include "fuse-bridge/fanout.hpp"
 
+#include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "actors/branch/branch_probe.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "policy/aggregate.hpp"
 
 namespace mfs::bridge {
@@ -17,15 +19,8 @@ int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const st
   if (!pick.ok()) return pick.err;
   for (size_t i : pick.branches) {
     const BranchSlot& br = snap.branches[i];
-    if (!br.rt->healthy()) {
-      br.rt->counters.refused.fetch_add(1, std::memory_order_relaxed);
-      results.emplace_back(i, -EIO);
-      continue;
-    }
-    // Bounds how many workers a branch that hangs now can keep (BranchState::admit).
-    auto guard = br.rt->admit();
+    auto guard = admit_healthy(*br.rt);
     if (!guard.admitted()) {
-      br.rt->counters.refused.fetch_add(1, std::memory_order_relaxed);
       results.emplace_back(i, -EIO);
       continue;
     }
@@ -34,6 +29,15 @@ int run_action(const Bridge&, const PoolSnapshot& snap, policy::Func f, const st
     results.emplace_back(i, r < 0 ? r : 0);
   }
   return 0;
+}
+
+int clone_path_onto(BranchState& src, BranchState& dst, std::string_view dir) {
+  if (&src == &dst) return 0;  // the chain is there already, and one slot is enough
+  auto from = admit_healthy(src);
+  if (!from.admitted()) return -EIO;
+  auto to = admit_healthy(dst);
+  if (!to.admitted()) return -EIO;
+  return fs::clone_path(src.root_fd(), dst.root_fd(), dir);
 }
 
 int resolve_action(const Bridge& b, const PoolSnapshot& snap, policy::Func search_fn,

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,9 @@ using BranchResults = std::vector<std::pair<size_t, int>>;
 // healthy answers EIO without a syscall.
 int run_action(const Bridge& b, const PoolSnapshot& snap, policy::Func f, const std::string& path,
                const std::function<int(const BranchSlot&)>& op, BranchResults& results);
+// fs::clone_path from `src` onto `dst` (the parent chain of a create, rename or link), holding
+// a slot on each; -EIO with no syscall where one is refused (branch_call.hpp: admit_healthy).
+int clone_path_onto(BranchState& src, BranchState& dst, std::string_view dir);
 // §4.5's rule: mixed results resolved by where the search policy `search_fn` finds the path.
 int resolve_action(const Bridge& b, const PoolSnapshot& snap, policy::Func search_fn,
                    const std::string& path, const BranchResults& results);

@@ -12,6 +12,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "actors/branch/branch_probe.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/credentials.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/open_flags.hpp"
@@ -66,10 +67,11 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
     plan.err = pick.err;
     return plan;
   }
-  int src_root = snap.branches[existing.branch].rt->root_fd();
+  BranchState& src = *snap.branches[existing.branch].rt;
   int first_err = 0;
   for (size_t t : pick.branches) {
-    int r = fs::clone_path(src_root, snap.branches[t].rt->root_fd(), *dir);
+    // A target that went unhealthy or hangs since the pick is left out (EIO if it was the only one).
+    int r = clone_path_onto(src, *snap.branches[t].rt, *dir);
     if (r < 0) {
       if (!first_err) first_err = r;
       continue;
@@ -85,7 +87,9 @@ CreatePlan plan_create(Bridge& b, const PoolSnapshot& snap, policy::Func f, fuse
 // reply is claimed (answer_entry), so a create answered by its deadline adds none.
 int new_entry(Bridge& b, const PoolSnapshot& snap, const std::string& path, size_t branch,
               fuse_entry_param& e) {
-  if (int r = fs::lstat(snap.branches[branch].rt->root_fd(), path, e.attr); r < 0) return r;
+  BranchState& rt = *snap.branches[branch].rt;
+  if (int r = run_admitted(rt, [&] { return fs::lstat(rt.root_fd(), path, e.attr); }); r < 0)
+    return r;
   b.present(snap, branch, path, e.attr);
   e.generation = kGeneration;
   e.attr_timeout = b.attr_timeout(snap, e.attr);
@@ -104,12 +108,12 @@ int make_on_all(fuse_req_t req, Bridge& b, const PoolSnapshot& snap, fuse_ino_t 
   std::optional<size_t> made;
   for (size_t t : plan.targets) {
     const auto& rt = snap.branches[t].rt;
-    int r;
-    {
+    int r = run_admitted(*rt, [&] {
       AsCaller as(req);
-      r = make(rt->root_fd(), plan.path);
-    }
-    if (r < 0) rt->note_error(r);
+      int made_here = make(rt->root_fd(), plan.path);
+      if (made_here < 0) rt->note_error(made_here);
+      return made_here;
+    });
     agg.add(r < 0 ? r : 0);
     if (r == 0) {
       rt->cache.put(plan.path, true);
@@ -151,6 +155,8 @@ bool detect_readonly_branches(const PoolSnapshot& snap) {
   for (const auto& br : snap.branches) {
     if (br.mode != BranchMode::RW || br.rt->readonly_fs() || !br.rt->healthy()) continue;
     if (br.rt->health() == BranchHealth::readonly) continue;
+    auto guard = admit_healthy(*br.rt);
+    if (!guard.admitted()) continue;  // hangs: its EROFS, if any, is found once it answers
     std::string probe = "/.mergerfs.rocheck." + std::to_string(::getpid());
     int fd = fs::open(br.rt->root_fd(), probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd >= 0) {
@@ -209,19 +215,17 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   // create uses the first target only (FEATURES.md §4.1).
   size_t t = plan.targets.front();
   const auto& br = snap->branches[t];
-  int fd;
-  {
+  int fd = run_admitted(*br.rt, [&] {
     AsCaller as(req);
     // O_EXCL goes to the branch too: a name made there behind the pool's back (unseen by a
     // cached lookup) is refused, not taken over.
     int flags = branch_open_flags(*snap->config, fi->flags) | O_CREAT | (fi->flags & O_EXCL);
-    fd = fs::open(br.rt->root_fd(), plan.path, flags,
-                  creation_mode(req, br.rt->root_fd(), plan.path, mode));
-  }
-  if (fd < 0) {
-    br.rt->note_error(fd);
-    return reply.result(fd);
-  }
+    int opened = fs::open(br.rt->root_fd(), plan.path, flags,
+                          creation_mode(req, br.rt->root_fd(), plan.path, mode));
+    if (opened < 0) br.rt->note_error(opened);
+    return opened;
+  });
+  if (fd < 0) return reply.result(fd);
   br.rt->cache.put(plan.path, true);
   br.rt->counters.creates_chosen.fetch_add(1, std::memory_order_relaxed);
   auto h = new_file_handle(req, fd, br, *snap->config, fi);

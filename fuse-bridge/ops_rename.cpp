@@ -13,6 +13,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "actors/branch/branch_probe.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/ops.hpp"
 #include "policy/aggregate.hpp"
@@ -34,10 +35,13 @@ policy::Pick action_set(const PoolSnapshot& snap, policy::Func f, const std::str
                         policy::default_random());
 }
 
+// Every branch syscall below holds a slot (branch_call.hpp: run_admitted): a branch that is
+// not healthy, or hangs now, is left out, as if it held nothing, and costs at most its cap of
+// workers.
 bool exists_anywhere(const PoolSnapshot& snap, const std::string& path) {
   for (const auto& br : snap.branches) {
     struct stat st {};
-    if (br.rt->healthy() && fs::lstat(br.rt->root_fd(), path, st) == 0) return true;
+    if (run_admitted(*br.rt, [&] { return fs::lstat(br.rt->root_fd(), path, st); }) == 0) return true;
   }
   return false;
 }
@@ -48,32 +52,38 @@ bool exists_anywhere(const PoolSnapshot& snap, const std::string& path) {
 // Whether `from` is a directory (on the first branch of the set that has it).
 bool is_directory(const PoolSnapshot& snap, const std::vector<size_t>& set, const std::string& from) {
   struct stat st {};
-  for (size_t i : set)
-    if (fs::lstat(snap.branches[i].rt->root_fd(), from, st) == 0) return S_ISDIR(st.st_mode);
+  for (size_t i : set) {
+    const auto& rt = snap.branches[i].rt;
+    if (run_admitted(*rt, [&] { return fs::lstat(rt->root_fd(), from, st); }) == 0)
+      return S_ISDIR(st.st_mode);
+  }
   return false;
 }
 
-bool dir_over_non_empty_dir(const PoolSnapshot& snap, bool from_dir, const std::string& to) {
+// `to` is a directory with entries on the branch of root `root`: 1, else 0.
+int holds_entries(int root, const std::string& to) {
   struct stat st {};
-  if (!from_dir) return false;
-  for (const auto& br : snap.branches) {
-    if (!br.rt->healthy() || fs::lstat(br.rt->root_fd(), to, st) < 0 || !S_ISDIR(st.st_mode))
-      continue;
-    int fd = fs::open_dir(br.rt->root_fd(), to);
-    DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
-    if (!d) {
-      if (fd >= 0) ::close(fd);
-      continue;
-    }
-    bool entries = false;
-    while (auto* e = ::readdir(d))
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-        entries = true;
-        break;
-      }
-    ::closedir(d);
-    if (entries) return true;
+  if (fs::lstat(root, to, st) < 0 || !S_ISDIR(st.st_mode)) return 0;
+  int fd = fs::open_dir(root, to);
+  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) ::close(fd);
+    return 0;
   }
+  int entries = 0;
+  while (auto* e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      entries = 1;
+      break;
+    }
+  ::closedir(d);
+  return entries;
+}
+
+bool dir_over_non_empty_dir(const PoolSnapshot& snap, bool from_dir, const std::string& to) {
+  if (!from_dir) return false;
+  for (const auto& br : snap.branches)
+    if (run_admitted(*br.rt, [&] { return holds_entries(br.rt->root_fd(), to); }) == 1) return true;
   return false;
 }
 
@@ -107,10 +117,15 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
   std::string aside = std::string(kExdevDir) + from;
   std::vector<size_t> moved;
   auto undo = [&] {
-    for (size_t i : moved) fs::rename(snap.branches[i].rt->root_fd(), aside, from);
+    for (size_t i : moved) {
+      const auto& rt = snap.branches[i].rt;
+      run_admitted(*rt, [&] { return fs::rename(rt->root_fd(), aside, from); });
+    }
     return -EXDEV;
   };
   for (size_t i : set) {
+    auto guard = admit_healthy(*snap.branches[i].rt);
+    if (!guard.admitted()) return undo();
     int root = snap.branches[i].rt->root_fd();
     if (fs::mkdir(root, kExdevDir, 01777) == 0) fs::chmod(root, kExdevDir, 01777);
     // The source's parent chain, with its modes, under the aside folder.
@@ -130,7 +145,8 @@ int rename_exdev_fallback(fuse_req_t req, Bridge& b, const PoolSnapshot& snap,
   std::string target = cfg.rename_exdev == config::RenameExdev::rel_symlink
                            ? relative_to(parent_of(to), aside)
                            : b.mountpoint() + aside;
-  for (const auto& br : snap.branches) fs::unlink(br.rt->root_fd(), to);
+  for (const auto& br : snap.branches)
+    run_admitted(*br.rt, [&] { return fs::unlink(br.rt->root_fd(), to); });
   fuse_entry_param e{};
   if (create_symlink(req, b, snap, newparent, newname, target, e) != 0) return undo();
   return 0;  // no node for the symlink: the kernel learns the new name by lookup
@@ -191,16 +207,17 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
       remove.emplace_back(i, *to);
       continue;
     }
-    if (!rt->healthy()) {
+    // Refused (it hangs, or went unhealthy since the pick): EIO, and its copy is left alone.
+    auto guard = admit_healthy(*rt);
+    if (!guard.admitted()) {
       if (!first_err) first_err = -EIO;
       non_enoent_err = non_enoent_err ? non_enoent_err : -EIO;
       continue;
     }
     int r = fs::rename(rt->root_fd(), *from, *to, flags);
-    if (r == -ENOENT && !pp && tmpl) {
-      if (fs::clone_path(snap->branches[*tmpl].rt->root_fd(), rt->root_fd(), parent_of(*to)) == 0)
-        r = fs::rename(rt->root_fd(), *from, *to, flags);
-    }
+    if (r == -ENOENT && !pp && tmpl &&
+        clone_path_onto(*snap->branches[*tmpl].rt, *rt, parent_of(*to)) == 0)
+      r = fs::rename(rt->root_fd(), *from, *to, flags);
     if (r == 0) {
       any_ok = true;
       continue;
@@ -230,7 +247,11 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
     }
     return reply.result(pp ? -EXDEV : first_err ? first_err : -EXDEV);
   }
-  for (const auto& [i, p] : remove) fs::remove(snap->branches[i].rt->root_fd(), p);
+  // A branch left out here (it hangs) keeps its stale copy until someone removes it there.
+  for (const auto& rm : remove) {
+    const auto& rt = snap->branches[rm.first].rt;
+    run_admitted(*rt, [&] { return fs::remove(rt->root_fd(), rm.second); });
+  }
   forget_both(*snap, *from, *to, from_dir);
   if (!reply.claim()) return;  // answered by its deadline: the kernel keeps the old name
   b.nodes().rename(parent, name, newparent, newname);
@@ -260,15 +281,11 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* n
   int last_err = -EXDEV;
   for (size_t i : pick.branches) {
     const auto& rt = snap->branches[i].rt;
-    if (!rt->healthy()) {
-      last_err = -EIO;
-      continue;
-    }
-    int r = fs::link(rt->root_fd(), *from, *to);
-    if (r == -ENOENT && !pp && tmpl) {
-      if (fs::clone_path(snap->branches[*tmpl].rt->root_fd(), rt->root_fd(), parent_of(*to)) == 0)
-        r = fs::link(rt->root_fd(), *from, *to);
-    }
+    auto link_here = [&] { return fs::link(rt->root_fd(), *from, *to); };
+    int r = run_admitted(*rt, link_here);
+    if (r == -ENOENT && !pp && tmpl &&
+        clone_path_onto(*snap->branches[*tmpl].rt, *rt, parent_of(*to)) == 0)
+      r = run_admitted(*rt, link_here);
     if (r == 0) {
       rt->cache.put(*to, true);
       if (!made) made = i;

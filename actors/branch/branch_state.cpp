@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <thread>
 
@@ -105,8 +106,28 @@ int BranchState::refresh_space() {
   total_.store(avail + used, std::memory_order_relaxed);
   written_.store(0, std::memory_order_relaxed);
   readonly_fs_ = (sv.f_flag & ST_RDONLY) != 0;
+  {
+    std::lock_guard lk(statvfs_mu_);
+    statvfs_ = sv;
+    statvfs_dev_ = dev_;
+  }
   statvfs_ok_ = true;
   return 0;
+}
+
+bool BranchState::last_statvfs(struct statvfs& sv, dev_t& dev) const {
+  if (!statvfs_ok()) return false;
+  {
+    std::lock_guard lk(statvfs_mu_);
+    sv = statvfs_;
+    dev = statvfs_dev_;
+  }
+  // The free space policies see (avail()), in the branch's own fragments.
+  uint64_t frag = sv.f_frsize ? sv.f_frsize : 1;
+  uint64_t written = (written_.load(std::memory_order_relaxed) + frag - 1) / frag;
+  sv.f_bavail -= std::min<uint64_t>(sv.f_bavail, written);
+  sv.f_bfree -= std::min<uint64_t>(sv.f_bfree, written);
+  return true;
 }
 
 

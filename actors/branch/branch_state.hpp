@@ -1,6 +1,7 @@
 // One branch's live state, owned by its branch actor and read lock-free by FUSE threads:
 // root fd, health, free space (refreshed figures minus bytes written since), counters.
 #pragma once
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -103,6 +104,10 @@ class BranchState {
   bool statvfs_ok() const { return statvfs_ok_.load(std::memory_order_relaxed); }
   bool readonly_fs() const { return readonly_fs_.load(std::memory_order_relaxed); }
   void note_written(uint64_t bytes) { written_.fetch_add(bytes, std::memory_order_relaxed); }
+  // The root's last statvfs (free blocks less the bytes written through the pool since) and
+  // its device, so statfs answers with no syscall on a FUSE thread; false while the last
+  // statvfs failed.
+  bool last_statvfs(struct statvfs& sv, dev_t& dev) const;
   // Checks that the path still leads to the open root, reopens it where the branch came back
   // (reopen_root), then statvfs on the root; returns 0 or -errno. Called by the branch actor's
   // probe thread, one at a time.
@@ -138,6 +143,9 @@ class BranchState {
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> statvfs_ok_{false};
   std::atomic<bool> readonly_fs_{false};
+  mutable std::mutex statvfs_mu_;  // the probe thread writes, statfs reads (a copy each)
+  struct statvfs statvfs_ {};
+  dev_t statvfs_dev_ = 0;
   std::array<std::atomic<int64_t>, kInflightCap> inflight_{};
 };
 

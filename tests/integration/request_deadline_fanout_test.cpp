@@ -95,6 +95,37 @@ TEST(RequestDeadline, TwoFrozenBranchesAndSixtyFourRequestsAtOnce) {
   reap_left();
 }
 
+// statfs answers from the figures each branch tracks: with a branch frozen (and not yet known
+// late: branch-deadline 5 s) it answers at once, the frozen branch's blocks counted.
+TEST(RequestDeadline, StatfsWithAFrozenBranchAnswersAtOnceFromTrackedFigures) {
+  Pool p({.branches = 3, .options = "branch-deadline=5", .tmpfs_mb = 16, .start = false});
+  FreezableBranch frozen(p.root(), p.branch(1));
+  ASSERT_TRUE(frozen.ok());
+  p.start();
+  unsigned long long total = 0;  // bytes: the three branches are three filesystems
+  for (int i = 0; i < 3; ++i) {
+    struct statvfs sv {};
+    ASSERT_EQ(::statvfs(p.branch(i).c_str(), &sv), 0);
+    total += static_cast<unsigned long long>(sv.f_blocks) * sv.f_frsize;
+  }
+
+  frozen.freeze();
+  const std::string mnt = p.mnt(), out = p.root() + "/statvfs";
+  auto asked = run_together({[mnt, out] {
+                               struct statvfs sv {};
+                               if (::statvfs(mnt.c_str(), &sv) < 0) return -1;
+                               std::ofstream(out) << static_cast<unsigned long long>(sv.f_blocks) * sv.f_frsize;
+                               return 0;
+                             }},
+                            std::chrono::seconds(2));
+  ASSERT_TRUE(asked[0].answered) << "statfs waited for the frozen branch";
+  EXPECT_EQ(asked[0].err, 0);
+  EXPECT_EQ(lines_of(out), (std::set<std::string>{std::to_string(total)}));
+
+  frozen.thaw();
+  reap_left();
+}
+
 // The stats dump answers while a branch is frozen and names it late; after the thaw the branch
 // is ok again within 2 s and serves its files.
 TEST(RequestDeadline, AFrozenBranchShowsLateInTheStatsAndHealsAfterTheThaw) {
