@@ -135,7 +135,9 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   if (symlinkified(*snap->config, f.st))
     return reply.readlink((snap->branches[f.branch].path + *path).c_str());
   std::string target;
-  int r = fs::readlink(snap->branches[f.branch].rt->root_fd(), *path, target);
+  // Found on a branch that may hang since: a slot, as for every syscall after a search.
+  BranchState& rt = *snap->branches[f.branch].rt;
+  int r = run_admitted(rt, [&] { return fs::readlink(rt.root_fd(), *path, target); });
   if (r < 0) return reply.result(r);
   reply.readlink(target.c_str());
 }
@@ -149,7 +151,8 @@ void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
   if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::access, *path);
   if (f.err) return reply.result(f.err);
-  int r = fs::access(snap->branches[f.branch].rt->root_fd(), *path, mask);
+  BranchState& rt = *snap->branches[f.branch].rt;
+  int r = run_admitted(rt, [&] { return fs::access(rt.root_fd(), *path, mask); });
   reply.result(r < 0 ? r : 0);
 }
 

@@ -17,6 +17,7 @@
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
 #include "config/readdir_mode.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/inode_calc.hpp"
@@ -333,7 +334,10 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   int first_err = 0;
   bool any = false;
   for (const auto& br : snap->branches) {
-    if (!br.rt->healthy()) continue;
+    // fsyncdir has no deadline (a slow disk's writeback may take long): a branch that hangs
+    // is skipped, and one that hangs during the sync keeps this worker in its slot.
+    auto guard = admit_healthy(*br.rt);
+    if (!guard.admitted()) continue;
     int fd = fs::open_dir(br.rt->root_fd(), dir);
     if (fd < 0) continue;
     any = true;

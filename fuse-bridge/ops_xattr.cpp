@@ -7,6 +7,7 @@
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
 #include "config/config.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/bridge.hpp"
 #include "fuse-bridge/control_file.hpp"
 #include "fuse-bridge/fanout.hpp"
@@ -25,7 +26,8 @@ bool query_key(Bridge& b, const PoolSnapshot& snap, const std::string& path, con
     std::string out;
     for (const auto& br : snap.branches) {
       struct stat st {};
-      if (fs::lstat(br.rt->root_fd(), path, st) < 0) continue;
+      // A branch that is not healthy, or hangs now, is left out (branch_call.hpp).
+      if (run_admitted(*br.rt, [&] { return fs::lstat(br.rt->root_fd(), path, st); }) < 0) continue;
       out += br.path + (path == "/" ? "" : path);
       out.push_back('\0');
     }
@@ -69,9 +71,11 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
   if (query_key(b, *snap, *path, name, size, reply)) return;
   Found f = b.search(*snap, policy::Func::getxattr, *path);
   if (f.err) return reply.result(f.err);
-  int root = snap->branches[f.branch].rt->root_fd();
+  BranchState& rt = *snap->branches[f.branch].rt;
   std::vector<char> buf(size);
-  ssize_t n = fs::getxattr(root, *path, name, size ? buf.data() : nullptr, size);
+  auto guard = admit_healthy(rt);  // the branch found may hang since the search
+  if (!guard.admitted()) return reply.result(-EIO);
+  ssize_t n = fs::getxattr(rt.root_fd(), *path, name, size ? buf.data() : nullptr, size);
   if (n < 0) return reply.result(static_cast<int>(n));
   if (size == 0) return reply.xattr(static_cast<size_t>(n));
   reply.buf(buf.data(), static_cast<size_t>(n));
@@ -89,9 +93,11 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   if (!path) return reply.result(-ENOENT);
   Found f = b.search(*snap, policy::Func::listxattr, *path);
   if (f.err) return reply.result(f.err);
-  int root = snap->branches[f.branch].rt->root_fd();
+  BranchState& rt = *snap->branches[f.branch].rt;
   std::vector<char> buf(size);
-  ssize_t n = fs::listxattr(root, *path, size ? buf.data() : nullptr, size);
+  auto guard = admit_healthy(rt);
+  if (!guard.admitted()) return reply.result(-EIO);
+  ssize_t n = fs::listxattr(rt.root_fd(), *path, size ? buf.data() : nullptr, size);
   if (n < 0) return reply.result(static_cast<int>(n));
   if (size == 0) return reply.xattr(static_cast<size_t>(n));
   reply.buf(buf.data(), static_cast<size_t>(n));
