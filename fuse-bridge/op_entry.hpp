@@ -11,9 +11,8 @@
 namespace mfs::bridge {
 
 enum class OnDeadline {
-  wait,   // no deadline: fsync (a slow disk's writeback may take long, and an fsync that
-          // fails tells the application its data is lost), release (its close runs off the
-          // worker: FileHandle), and calls that make no branch syscall
+  wait,   // no deadline: release (its close runs off the worker: FileHandle) and calls that
+          // make no branch syscall
   eio,    // answered EIO: the op needs the late branch, or is not safe to repeat
   rerun,  // run again without the late branch: lookups and listings, which change nothing (a
           // listing is installed only by the answer the kernel gets: ops_readdir.cpp)

@@ -249,8 +249,9 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
   }
 }
 
-// A close waits for a flush at most until its deadline (a frozen branch answers EIO, as NFS
-// may); fsync has none (op_entry.hpp). A slow or failed branch gets neither: EIO at once.
+// A close's flush and an fsync wait for the branch at most until their deadline (a frozen
+// branch answers EIO, as NFS may; raise branch-deadline for a disk whose writeback takes
+// longer). A slow or failed branch gets neither: EIO at once.
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Reply reply(req);
   std::shared_ptr<FileHandle> h = file_of(req, fi);

@@ -122,7 +122,7 @@ void fill_ops(fuse_lowlevel_ops& ops) {
   ops.read = Entry<op_read, k_read, OnDeadline::eio>::call;
   ops.write = Entry<op_write, k_write, OnDeadline::eio, 0>::call;
   ops.flush = Entry<op_flush, k_flush, OnDeadline::eio>::call;
-  ops.fsync = Entry<op_fsync, k_fsync, OnDeadline::wait>::call;
+  ops.fsync = Entry<op_fsync, k_fsync, OnDeadline::eio>::call;
   ops.fallocate = Entry<op_fallocate, k_fallocate, OnDeadline::eio>::call;
   ops.copy_file_range = Entry<op_copy_file_range, k_copy_file_range, OnDeadline::eio>::call;
   ops.lseek = Entry<op_lseek, k_lseek, OnDeadline::eio>::call;

@@ -115,5 +115,28 @@ TEST(RequestDeadline, DataPathOnAFrozenBranchAnswersEioAndTheOthersKeepTheirWork
   for (int fd : healthy) ::close(fd);
 }
 
+// An fsync that reaches the frozen branch before it is known late is answered EIO by its
+// deadline too: an application must not hang in fsync because one disk does.
+TEST(RequestDeadline, AnFsyncOnAFrozenBranchAnswersEioByItsDeadline) {
+  Pool p({.branches = 2, .options = kOptions, .start = false});
+  FreezableBranch frozen(p.root(), p.branch(0));
+  ASSERT_TRUE(frozen.ok());
+  write_file(frozen.src() + "/on-frozen", "d");
+  p.start();
+  int fd = open_or_fail(p.path("on-frozen"), O_RDWR);
+  ASSERT_EQ(::pwrite(fd, "x", 1, 0), 1);
+
+  frozen.freeze();
+  auto round = run_together({[fd] { return ::fsync(fd); }}, 3s);
+  ASSERT_TRUE(round[0].answered) << "fsync still waiting 3 s after a 0.5 s deadline";
+  EXPECT_EQ(round[0].err, EIO);
+
+  frozen.thaw();
+  reap_left();
+  EXPECT_TRUE(eventually([&] { return stats_field(stats_summary(p), "branch-0", "health") == "ok"; }, 3s));
+  EXPECT_TRUE(eventually([&] { return ::fsync(fd) == 0; }, 3s)) << std::strerror(errno);
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace mfs::test
