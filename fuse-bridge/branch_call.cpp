@@ -7,15 +7,17 @@
 namespace mfs::bridge {
 
 BranchEntry enter_branch(BranchState& rt) {
-  if (!rt.healthy() || rt.overdue()) {
-    rt.counters.refused.fetch_add(1, std::memory_order_relaxed);
-    return {Route::refused, BranchState::OpGuard(&rt, -1)};
-  }
+  if (!rt.healthy() || rt.overdue()) return {Route::refused, BranchState::OpGuard(&rt, -1)};
   int64_t oldest = rt.oldest_inflight_ns();
   if (oldest && steady_ns() - oldest > kBusy_ns) return {Route::executor, BranchState::OpGuard(&rt, -1)};
   BranchState::OpGuard g = rt.track();
   if (!g.admitted()) return {Route::executor, std::move(g)};  // every slot taken: busy
   return {Route::here, std::move(g)};
+}
+
+void refuse(BranchState& rt, Reply& reply) {
+  rt.counters.refused.fetch_add(1, std::memory_order_relaxed);
+  reply.result(-EIO);
 }
 
 BranchState::OpGuard admit_healthy(BranchState& rt) {
@@ -34,10 +36,7 @@ void hand_over(const std::shared_ptr<BranchState>& rt, Reply& reply, std::functi
     BranchState::OpGuard g = rt->track();  // its age marks the branch slow if it hangs here
     call(r);
   });
-  if (!posted) {
-    rt->counters.refused.fetch_add(1, std::memory_order_relaxed);
-    reply.result(-EIO);
-  }
+  if (!posted) refuse(*rt, reply);
 }
 
 }  // namespace mfs::bridge

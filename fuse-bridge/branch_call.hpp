@@ -23,7 +23,10 @@ struct BranchEntry {
   Route route;
   BranchState::OpGuard guard;  // held for a call run here: the branch actor sees its age
 };
+// Where a call would run; counts nothing (a close asks it too, and is never refused).
 BranchEntry enter_branch(BranchState& rt);
+// Answers EIO for a call enter_branch refused, counted in the branch's `refused`.
+void refuse(BranchState& rt, Reply& reply);
 
 // A slot for a fan-out's syscall on this FUSE thread (search, create, rename: calls that may
 // skip a branch): admitted only while the branch is healthy and its slots are not all held by
@@ -49,7 +52,7 @@ void on_branch(const std::shared_ptr<BranchState>& rt, Reply& reply, Call&& call
   switch (e.route) {
     case Route::here: return call(reply);
     case Route::executor: return hand_over(rt, reply, std::forward<Call>(call));
-    case Route::refused: return reply.result(-EIO);
+    case Route::refused: return refuse(*rt, reply);
   }
 }
 

@@ -95,8 +95,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (auto held = b.open_handle(ino)) {
     for (const auto& slot : snap->branches) {
       if (slot.rt != held->branch) continue;
-      if (!slot.rt->healthy()) return reply.result(-EIO);
-      auto guard = slot.rt->admit();
+      auto guard = admit_healthy(*slot.rt);
       if (!guard.admitted()) return reply.result(-EIO);
       int fd;
       {
@@ -122,9 +121,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (f.err) return reply.result(f.err);
   const auto& br = snap->branches[f.branch];
   // The open runs on this thread (it registers the handle); a branch gone slow since the
-  // search answers EIO, and admit() bounds how many workers a branch that hangs now can keep.
-  if (!br.rt->healthy()) return reply.result(-EIO);
-  auto guard = br.rt->admit();
+  // search answers EIO, and the slot bounds how many workers a branch that hangs now can keep.
+  auto guard = admit_healthy(*br.rt);
   if (!guard.admitted()) return reply.result(-EIO);
   int flags = branch_open_flags(*snap->config, fi->flags);
   int fd;
@@ -238,7 +236,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
   BranchEntry entry = enter_branch(*h->branch);
   switch (entry.route) {
     case Route::here: return write_from(reply, *h, buf, size, off);
-    case Route::refused: return reply.result(-EIO);
+    case Route::refused: return refuse(*h->branch, reply);
     case Route::executor: {
       // `buf` is the FUSE worker's, reused once this handler returns.
       auto data = std::make_shared<const std::string>(buf, size);

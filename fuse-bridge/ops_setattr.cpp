@@ -8,6 +8,7 @@
 
 #include "actors/branch/branch_fs.hpp"
 #include "actors/branch/branch_state.hpp"
+#include "fuse-bridge/branch_call.hpp"
 #include "fuse-bridge/fanout.hpp"
 #include "fuse-bridge/ops.hpp"
 
@@ -75,11 +76,10 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
   if (path) gate.emplace(b.open_gate().enter(*path));
   int err = 0;
   // A change through the handle runs on this thread: not on a slow or failed branch, and
-  // admit() bounds how many workers a branch that hangs now can keep.
+  // its slot bounds how many workers a branch that hangs now can keep.
   std::optional<BranchState::OpGuard> on_fd;
   if (h && (fi || !path)) {
-    if (!h->branch->healthy()) return reply.result(-EIO);
-    on_fd.emplace(h->branch->admit());
+    on_fd.emplace(admit_healthy(*h->branch));
     if (!on_fd->admitted()) return reply.result(-EIO);
   }
   if (fi && h) {
